@@ -1,0 +1,43 @@
+// Time is injected: every decision that depends on "now" (sale windows, reservation deadlines)
+// asks a Clock, so tests can run a sale window or a TTL without sleeping through it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace flashsale {
+
+// Wall-clock time with millisecond resolution: what the API shows and the stores persist.
+using TimePoint = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
+
+inline std::int64_t to_unix_ms(TimePoint t) { return t.time_since_epoch().count(); }
+inline TimePoint from_unix_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    virtual TimePoint now() const = 0;
+};
+
+class SystemClock final : public Clock {
+public:
+    TimePoint now() const override {
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now());
+    }
+};
+
+// A clock that moves only when told to; safe to read from several threads.
+class ManualClock final : public Clock {
+public:
+    explicit ManualClock(TimePoint start) : now_ms_(to_unix_ms(start)) {}
+    TimePoint now() const override { return from_unix_ms(now_ms_.load()); }
+    void advance(std::chrono::milliseconds by) { now_ms_ += by.count(); }
+    void set(TimePoint t) { now_ms_ = to_unix_ms(t); }
+
+private:
+    std::atomic<std::int64_t> now_ms_;
+};
+
+}  // namespace flashsale

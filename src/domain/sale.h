@@ -1,0 +1,59 @@
+// A sale: a fixed stock of one item, sold inside a time window, at most per_user_limit units
+// to each user. Pure data and validation; no I/O, no clock of its own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace flashsale::domain {
+
+inline constexpr std::size_t kIdLengthMax = 64;
+inline constexpr std::int64_t kStockMax = 1'000'000'000;
+inline constexpr std::int32_t kReservationTtlMaxS = 7 * 24 * 3600;
+
+enum class SaleStatus { kUpcoming, kActive, kSoldOut, kEnded };
+std::string_view to_string(SaleStatus status);
+
+struct Sale {
+    std::string id;
+    std::string name;
+    std::int64_t stock = 0;
+    std::int32_t per_user_limit = 1;
+    std::int64_t price_cents = 0;
+    TimePoint starts_at;
+    TimePoint ends_at;
+    std::int32_t reservation_ttl_s = 300;
+    bool require_token = false;
+
+    bool opened_at(TimePoint now) const { return now >= starts_at; }
+    bool ended_at(TimePoint now) const { return now >= ends_at; }
+    SaleStatus status_at(TimePoint now, std::int64_t remaining) const;
+};
+
+// The fields an admin may change after creation; absent fields stay as they are.
+struct SalePatch {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> stock;
+    std::optional<std::int32_t> per_user_limit;
+    std::optional<std::int64_t> price_cents;
+    std::optional<TimePoint> starts_at;
+    std::optional<TimePoint> ends_at;
+    std::optional<std::int32_t> reservation_ttl_s;
+    std::optional<bool> require_token;
+};
+
+// Ids of sales (and users) are 1-64 characters of [A-Za-z0-9_.-].
+bool is_valid_id(std::string_view id);
+
+// Checks every field's range and that the window is not empty; kBadRequest names the field.
+Status validate(const Sale& sale);
+
+// The sale with the patch applied (not yet validated).
+Sale apply(Sale sale, const SalePatch& patch);
+
+}  // namespace flashsale::domain
