@@ -24,6 +24,8 @@ inline Error make_error(Errc code, std::string message = {}) {
 template <class T>
 class [[nodiscard]] Result {
 public:
+    // Asio's co_spawn needs a default; an unset result reads as an internal error.
+    Result() : state_(Error{Errc::kInternal, "no result"}) {}
     Result(T value) : state_(std::move(value)) {}   // NOLINT: implicit by design
     Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 

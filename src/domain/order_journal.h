@@ -29,7 +29,11 @@ struct OrderTransitioned {  // reserved -> paid | cancelled | expired
     TimePoint at;
 };
 
-using JournalEntry = std::variant<SaleSaved, OrderReserved, OrderTransitioned>;
+// Writes nothing; becomes "durable" once every entry appended before it is. A repeated request
+// (same idempotency key) waits on one so that it never answers before the original is on disk.
+struct Barrier {};
+
+using JournalEntry = std::variant<SaleSaved, OrderReserved, OrderTransitioned, Barrier>;
 
 class OrderJournal {
 public:

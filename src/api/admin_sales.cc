@@ -1,0 +1,142 @@
+// The shop's admin API for sales: create, list, change, start, stop, and stats. routes.cc
+// checks the admin token before any of these runs. Fields are checked here for type; the
+// domain checks their ranges.
+#include <boost/json/array.hpp>
+
+#include "api/errors.h"
+#include "api/handlers.h"
+#include "api/json_body.h"
+#include "api/views.h"
+#include "domain/order.h"
+
+namespace flashsale::api {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::initializer_list<std::string_view> kSaleFields = {
+    "id", "name", "stock", "per_user_limit", "price_cents", "starts_at", "ends_at",
+    "reservation_ttl_s", "require_token"};
+
+// Stores a read field into the patch, when present and valid.
+template <class Field, class Value>
+Status assign(std::optional<Field>& target, Result<std::optional<Value>> read) {
+    if (!read) return read.error();
+    if (*read) target = static_cast<Field>(**read);
+    return Ok{};
+}
+
+// Reads each optional field of `body` into `patch`; the first invalid field is the answer.
+Status read_patch(const json::object& body, domain::SalePatch& patch) {
+    constexpr std::int64_t kInt32Max = 2'147'483'647;
+    constexpr std::int64_t kInt64Big = 4'000'000'000'000'000'000;
+    const Status checks[] = {
+        reject_unknown_fields(body, kSaleFields),
+        assign(patch.name, read_string(body, "name")),
+        assign(patch.stock, read_integer(body, "stock", -kInt64Big, kInt64Big)),
+        assign(patch.per_user_limit, read_integer(body, "per_user_limit", -kInt32Max, kInt32Max)),
+        assign(patch.price_cents, read_integer(body, "price_cents", -kInt64Big, kInt64Big)),
+        assign(patch.starts_at, read_time(body, "starts_at")),
+        assign(patch.ends_at, read_time(body, "ends_at")),
+        assign(patch.reservation_ttl_s,
+               read_integer(body, "reservation_ttl_s", -kInt32Max, kInt32Max)),
+        assign(patch.require_token, read_bool(body, "require_token")),
+    };
+    for (const auto& check : checks) {
+        if (!check) return check;
+    }
+    return Ok{};
+}
+
+Result<domain::Sale> read_new_sale(const json::object& body, TimePoint now) {
+    domain::SalePatch patch;
+    if (auto read = read_patch(body, patch); !read) return read.error();
+    for (auto field : {"name", "stock", "starts_at", "ends_at"}) {
+        if (!body.contains(field)) {
+            return make_error(Errc::kBadRequest, "'" + std::string(field) + "' is required");
+        }
+    }
+    domain::Sale sale = domain::apply(domain::Sale{}, patch);
+    auto id = read_string(body, "id");
+    // Without an id, the sale gets a fresh one (lower case, like the rest of the URL).
+    sale.id = *id && **id ? **id : domain::new_order_id(now);
+    if (!(*id && **id)) {
+        for (char& c : sale.id) c = static_cast<char>(std::tolower(c));
+    }
+    return sale;
+}
+
+Awaitable<Response> answer_sale(ApiContext& context, Result<domain::Sale> sale,
+                                http::status status) {
+    if (!sale) co_return error_response(sale.error());
+    auto view = co_await context.stock.view(sale->id);
+    if (!view) co_return error_response(view.error());
+    co_return json_response(status, sale_json(*view, context.clock.now()));
+}
+
+}  // namespace
+
+Awaitable<Response> create_sale(ApiContext& context, RequestContext request) {
+    auto body = parse_object(request.request.body());
+    if (!body) co_return error_response(body.error());
+    auto sale = read_new_sale(*body, context.clock.now());
+    if (!sale) co_return error_response(sale.error());
+    auto created = co_await context.stock.create_sale(std::move(*sale));
+    co_return co_await answer_sale(context, std::move(created), http::status::created);
+}
+
+Awaitable<Response> list_sales(ApiContext& context, RequestContext request) {
+    auto now = context.clock.now();
+    json::array sales;
+    for (const auto& view : co_await context.stock.list()) sales.push_back(sale_json(view, now));
+    co_return json_response(http::status::ok, json::object{{"sales", std::move(sales)}});
+}
+
+Awaitable<Response> patch_sale(ApiContext& context, RequestContext request) {
+    auto body = parse_object(request.request.body());
+    if (!body) co_return error_response(body.error());
+    if (body->contains("id")) co_return error_response(Errc::kBadRequest, "'id' cannot change");
+    domain::SalePatch patch;
+    if (auto read = read_patch(*body, patch); !read) co_return error_response(read.error());
+    auto sale_id = std::string(request.params.get("id"));
+    auto updated = co_await context.stock.update_sale(sale_id, std::move(patch));
+    co_return co_await answer_sale(context, std::move(updated), http::status::ok);
+}
+
+// start: the window opens now (if it was still ahead). stop: the window closes now.
+Awaitable<Response> start_sale(ApiContext& context, RequestContext request) {
+    auto sale_id = std::string(request.params.get("id"));
+    auto view = co_await context.stock.view(sale_id);
+    if (!view) co_return error_response(view.error());
+    auto now = context.clock.now();
+    if (view->sale.ended_at(now)) {
+        co_return error_response(Errc::kConflict, "the sale has ended; PATCH ends_at to reopen");
+    }
+    domain::SalePatch patch;
+    if (!view->sale.opened_at(now)) patch.starts_at = now;
+    auto updated = co_await context.stock.update_sale(sale_id, std::move(patch));
+    co_return co_await answer_sale(context, std::move(updated), http::status::ok);
+}
+
+Awaitable<Response> stop_sale(ApiContext& context, RequestContext request) {
+    auto sale_id = std::string(request.params.get("id"));
+    auto view = co_await context.stock.view(sale_id);
+    if (!view) co_return error_response(view.error());
+    auto now = context.clock.now();
+    domain::SalePatch patch;
+    if (!view->sale.ended_at(now)) patch.ends_at = now;
+    // A sale stopped before it opened gets an empty-but-valid window that ended now.
+    if (!view->sale.opened_at(now)) patch.starts_at = now - std::chrono::milliseconds(1);
+    auto updated = co_await context.stock.update_sale(sale_id, std::move(patch));
+    co_return co_await answer_sale(context, std::move(updated), http::status::ok);
+}
+
+Awaitable<Response> get_sale_stats(ApiContext& context, RequestContext request) {
+    auto view = co_await context.stock.view(std::string(request.params.get("id")));
+    if (!view) co_return error_response(view.error());
+    co_return json_response(http::status::ok, sale_stats_json(*view, context.clock.now()));
+}
+
+}  // namespace flashsale::api

@@ -1,0 +1,37 @@
+// What the handlers share: the engines they call, the clock, the secrets and the metrics.
+// Built once by the app at start-up; it outlives every request.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "orders/order_reader.h"
+#include "stock/stock_engine.h"
+
+namespace flashsale::api {
+
+// Purchase attempts by outcome: accepted, or the Errc that refused them.
+class PurchaseMetrics {
+public:
+    explicit PurchaseMetrics(MetricsRegistry& registry);
+    void accepted() { accepted_->inc(); }
+    void refused(Errc code) { refused_[static_cast<std::size_t>(code)]->inc(); }
+
+private:
+    Counter* accepted_;
+    std::array<Counter*, static_cast<std::size_t>(Errc::kInternal) + 1> refused_{};
+};
+
+struct ApiContext {
+    stock::StockEngine& stock;
+    orders::OrderReader& orders;
+    const Clock& clock;
+    std::string admin_token;
+    std::string jwt_secret;
+    MetricsRegistry& metrics;
+    PurchaseMetrics purchases{metrics};
+};
+
+}  // namespace flashsale::api

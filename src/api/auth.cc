@@ -1,0 +1,43 @@
+#include "api/auth.h"
+
+#include "common/crypto.h"
+#include "common/jwt.h"
+#include "domain/sale.h"
+
+namespace flashsale::api {
+
+namespace {
+
+Result<std::string_view> bearer_token(const net::Request& request) {
+    auto header = request[boost::beast::http::field::authorization];
+    constexpr std::string_view kScheme = "Bearer ";
+    if (header.empty()) return make_error(Errc::kUnauthorized, "missing Authorization header");
+    if (header.size() <= kScheme.size() || header.substr(0, kScheme.size()) != kScheme) {
+        return make_error(Errc::kUnauthorized, "Authorization must be 'Bearer <token>'");
+    }
+    return std::string_view(header.substr(kScheme.size()));
+}
+
+}  // namespace
+
+Result<std::string> authenticate_user(const net::Request& request, const ApiContext& context) {
+    auto token = bearer_token(request);
+    if (!token) return token.error();
+    auto user = verify_jwt(*token, context.jwt_secret, context.clock.now());
+    if (!user) return user.error();
+    if (!domain::is_valid_id(*user)) {
+        return make_error(Errc::kUnauthorized, "token subject is not a valid user id");
+    }
+    return user;
+}
+
+Status authenticate_admin(const net::Request& request, const ApiContext& context) {
+    auto token = bearer_token(request);
+    if (!token) return token.error();
+    if (!constant_time_equal(*token, context.admin_token)) {
+        return make_error(Errc::kUnauthorized, "invalid admin token");
+    }
+    return Ok{};
+}
+
+}  // namespace flashsale::api

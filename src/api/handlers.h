@@ -1,0 +1,36 @@
+// The route handlers, one file per resource (health.cc, admin_sales.cc, sales.cc,
+// purchase.cc, orders.cc). Each is a coroutine that takes its request by value; `context`
+// outlives every request. routes.cc binds them to methods and paths.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "api/api_context.h"
+#include "net/http_types.h"
+
+namespace flashsale::api {
+
+using net::RequestContext;
+using net::Response;
+template <class T>
+using Awaitable = boost::asio::awaitable<T>;
+
+Awaitable<Response> get_health(ApiContext& context, RequestContext request);
+Awaitable<Response> get_ready(ApiContext& context, RequestContext request);
+Awaitable<Response> get_metrics(ApiContext& context, RequestContext request);
+
+Awaitable<Response> create_sale(ApiContext& context, RequestContext request);
+Awaitable<Response> list_sales(ApiContext& context, RequestContext request);
+Awaitable<Response> patch_sale(ApiContext& context, RequestContext request);
+Awaitable<Response> start_sale(ApiContext& context, RequestContext request);
+Awaitable<Response> stop_sale(ApiContext& context, RequestContext request);
+Awaitable<Response> get_sale_stats(ApiContext& context, RequestContext request);
+
+Awaitable<Response> get_sale(ApiContext& context, RequestContext request);
+Awaitable<Response> purchase(ApiContext& context, RequestContext request);
+
+Awaitable<Response> get_order(ApiContext& context, RequestContext request);
+Awaitable<Response> pay_order(ApiContext& context, RequestContext request);
+Awaitable<Response> cancel_order(ApiContext& context, RequestContext request);
+
+}  // namespace flashsale::api

@@ -1,0 +1,58 @@
+// GET /api/v1/orders/{id}, POST .../pay, POST .../cancel: only the order's own user sees or
+// changes it; anyone else gets 404, so order ids reveal nothing. Reads come from the order
+// store; changes go through the stock engine, which owns the reservation and its stock.
+#include "api/auth.h"
+#include "api/errors.h"
+#include "api/handlers.h"
+#include "api/json_body.h"
+#include "api/views.h"
+
+namespace flashsale::api {
+
+namespace {
+
+// The caller's order as stored, or the error to answer with.
+Awaitable<Result<domain::Order>> find_own_order(ApiContext& context,
+                                                const RequestContext& request) {
+    auto user = authenticate_user(request.request, context);
+    if (!user) co_return user.error();
+    auto order = co_await context.orders.find_order(std::string(request.params.get("id")));
+    if (!order || order->user_id != *user) {
+        co_return make_error(Errc::kNotFound, "no such order");
+    }
+    co_return std::move(*order);
+}
+
+enum class Change { kPay, kCancel };
+
+Awaitable<Response> change_order(ApiContext& context, RequestContext request, Change change) {
+    auto order = co_await find_own_order(context, request);
+    if (!order) co_return error_response(order.error());
+    if (order->status != domain::OrderStatus::kReserved) {
+        co_return error_response(Errc::kInvalidTransition,
+                                 "the order is " + std::string(to_string(order->status)));
+    }
+    auto changed = change == Change::kPay
+                       ? co_await context.stock.pay(order->sale_id, order->id)
+                       : co_await context.stock.cancel(order->sale_id, order->id);
+    if (!changed) co_return error_response(changed.error());
+    co_return json_response(boost::beast::http::status::ok, order_json(*changed));
+}
+
+}  // namespace
+
+Awaitable<Response> get_order(ApiContext& context, RequestContext request) {
+    auto order = co_await find_own_order(context, request);
+    if (!order) co_return error_response(order.error());
+    co_return json_response(boost::beast::http::status::ok, order_json(*order));
+}
+
+Awaitable<Response> pay_order(ApiContext& context, RequestContext request) {
+    co_return co_await change_order(context, std::move(request), Change::kPay);
+}
+
+Awaitable<Response> cancel_order(ApiContext& context, RequestContext request) {
+    co_return co_await change_order(context, std::move(request), Change::kCancel);
+}
+
+}  // namespace flashsale::api

@@ -1,0 +1,19 @@
+// How sales and orders look on the wire. One function per resource, so every route that
+// returns a sale or an order returns the same shape.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "common/clock.h"
+#include "domain/order.h"
+#include "stock/stock_engine.h"
+
+namespace flashsale::api {
+
+// The public view of a sale: what a buyer's page needs, with the server's clock.
+boost::json::object sale_json(const stock::SaleView& view, TimePoint now);
+// The admin view: the public one plus counts by status and refusals by reason.
+boost::json::object sale_stats_json(const stock::SaleView& view, TimePoint now);
+boost::json::object order_json(const domain::Order& order);
+
+}  // namespace flashsale::api

@@ -1,0 +1,152 @@
+#include "app/server.h"
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_future.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/routes.h"
+#include "common/time_format.h"
+#include "net/http_server.h"
+#include "net/worker_pool.h"
+#include "orders/group_commit_writer.h"
+#include "orders/order_reader.h"
+#include "orders/sqlite_order_store.h"
+#include "stock/memory_stock_engine.h"
+
+namespace flashsale::app {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Many buyers means many sockets: use every file descriptor the hard limit allows.
+void raise_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+std::size_t worker_count(const Config& config) {
+    if (config.server.workers > 0) return static_cast<std::size_t>(config.server.workers);
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+net::ServerLimits limits_of(const ServerConfig& server) {
+    net::ServerLimits limits;
+    limits.body_max_bytes = server.body_max_bytes;
+    limits.header_max_bytes = server.header_max_bytes;
+    limits.idle_timeout = std::chrono::milliseconds(server.idle_timeout_ms);
+    limits.request_timeout = std::chrono::milliseconds(server.request_timeout_ms);
+    limits.max_connections = server.max_connections;
+    return limits;
+}
+
+orders::WriterMetrics writer_metrics(MetricsRegistry& registry) {
+    return {&registry.histogram("flashsale_journal_batch_size", "Entries per group commit",
+                                {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}),
+            &registry.histogram("flashsale_journal_commit_seconds",
+                                "Time to commit one batch, fsync included", latency_buckets_s()),
+            &registry.counter("flashsale_journal_commits_total", "Group commits")};
+}
+
+// Blocks until SIGINT or SIGTERM arrives.
+void wait_for_signal() {
+    asio::io_context signals_context;
+    asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+    signals.async_wait([](const boost::system::error_code&, int signal) {
+        spdlog::info("received signal {}, shutting down", signal);
+    });
+    signals_context.run();
+}
+
+// The demo sale of `make run`: opens a minute after start, for an hour.
+void create_demo_sale(stock::StockEngine& engine, asio::any_io_executor executor,
+                      TimePoint now) {
+    domain::Sale sale{.id = fmt::format("demo-{}", to_unix_ms(now) / 1000),
+                      .name = "Demo flash sale",
+                      .stock = 100,
+                      .per_user_limit = 2,
+                      .price_cents = 1999,
+                      .starts_at = now + 60s,
+                      .ends_at = now + 3600s,
+                      .reservation_ttl_s = 300};
+    auto created = asio::co_spawn(executor, engine.create_sale(sale), asio::use_future).get();
+    if (!created) throw std::runtime_error("demo sale: " + created.error().message);
+    std::printf("demo sale '%s': 100 units, opens at %s\n", sale.id.c_str(),
+                format_rfc3339(sale.starts_at).c_str());
+}
+
+void print_banner(const Config& config, const std::string& host, std::uint16_t port) {
+    auto base = fmt::format("http://{}:{}", host.find(':') != std::string::npos
+                                                ? "[" + host + "]" : host, port);
+    std::printf("flashsale listening on %s\n", base.c_str());
+    std::printf("admin token: %s\n", config.auth.admin_token.c_str());
+    std::printf("sales (admin): curl -H 'Authorization: Bearer %s' %s/api/v1/admin/sales\n",
+                config.auth.admin_token.c_str(), base.c_str());
+    std::printf("metrics: %s/metrics   health: %s/healthz\n", base.c_str(), base.c_str());
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+    const Config& config = options.config;
+    raise_file_limit();
+    std::filesystem::create_directories(config.storage.data_dir);
+    SystemClock clock;
+    MetricsRegistry metrics;
+
+    orders::SqliteOrderStore store(std::filesystem::path(config.storage.data_dir) / "flashsale.db");
+    orders::GroupCommitWriter writer(store, {config.storage.writer_batch_max},
+                                     writer_metrics(metrics));
+    net::WorkerPool workers(worker_count(config));
+    std::vector<asio::any_io_executor> executors;
+    for (std::size_t i = 0; i < workers.size(); ++i) executors.push_back(workers.executor(i));
+    stock::MemoryStockEngine engine(
+        executors, writer, clock,
+        {std::chrono::milliseconds(config.sales.expiry_sweep_ms)});
+    for (auto& sale : store.load_sales()) engine.restore(sale, store.load_orders(sale.id));
+    orders::OrderReader reader(store, static_cast<std::size_t>(config.storage.reader_threads));
+
+    api::ApiContext context{engine, reader, clock, config.auth.admin_token,
+                            config.auth.jwt_secret, metrics};
+    net::HttpServer server(workers, api::make_router(context), limits_of(config.server),
+                           api::make_hooks(context));
+    auto [host, port] = split_listen(config.server.listen);
+    server.listen({asio::ip::make_address(host), port});
+
+    writer.start();
+    engine.start();
+    workers.start();
+    server.start();
+    if (options.demo_sale) create_demo_sale(engine, workers.executor(0), clock.now());
+    print_banner(config, host, server.port());
+
+    wait_for_signal();
+    server.stop_accepting();
+    bool drained = server.drain(std::chrono::milliseconds(config.server.shutdown_timeout_ms));
+    if (!drained) spdlog::warn("shutdown deadline passed with connections still open");
+    engine.stop();
+    workers.stop();
+    workers.join();
+    writer.stop();  // commits every decision taken, expiries included
+    reader.stop();
+    spdlog::info("stopped cleanly");
+    return 0;
+}
+
+}  // namespace flashsale::app

@@ -1,0 +1,61 @@
+// SaleBook: the live state of one sale and every decision about it: reserve, pay, cancel,
+// expire, change. Single-threaded and free of I/O: the memory engine keeps each book on one
+// worker and turns each decision's journal entry into a durable write before answering.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "domain/order_journal.h"
+#include "stock/stock_engine.h"
+
+namespace flashsale::stock {
+
+// The outcome of one decision, and the journal entry that makes it durable (none for a refusal).
+template <class T>
+struct Decision {
+    Result<T> result;
+    std::optional<domain::JournalEntry> entry;
+};
+
+class SaleBook {
+public:
+    explicit SaleBook(domain::Sale sale);
+
+    // Rebuilds state from one stored order (oldest first), before the book takes requests.
+    void restore(const domain::Order& order);
+
+    Decision<domain::Order> reserve(const ReserveRequest& request, TimePoint now);
+    Decision<domain::Order> pay(const std::string& order_id, TimePoint now);
+    Decision<domain::Order> cancel(const std::string& order_id, TimePoint now);
+    // Expires every reservation whose deadline is at or before `now`; one entry each.
+    std::vector<domain::JournalEntry> expire_due(TimePoint now);
+    Decision<domain::Sale> update(const domain::SalePatch& patch);
+
+    SaleView view() const;
+    const domain::Sale& sale() const { return view_.sale; }
+
+private:
+    Decision<domain::Order> refuse(Errc code, std::string message);
+    Decision<domain::Order> replay(const std::string& order_id);
+    domain::JournalEntry end_reservation(domain::Order& order, domain::OrderStatus to,
+                                         TimePoint now);
+    void track(const domain::Order& order);
+    Status check_update(const domain::Sale& next) const;
+
+    using Deadline = std::pair<TimePoint, std::string>;
+    SaleView view_;  // the sale and its counters
+    std::unordered_map<std::string, std::int32_t> units_by_user_;  // live (reserved + paid)
+    std::unordered_map<std::string, domain::Order> reserved_;      // by order id
+    // Every order that came with an idempotency key, by user + '\n' + key, as last known.
+    std::unordered_map<std::string, domain::Order> by_idempotency_key_;
+    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+    std::optional<TimePoint> first_order_at_, last_order_at_;
+};
+
+}  // namespace flashsale::stock
