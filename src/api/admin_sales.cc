@@ -16,7 +16,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::initializer_list<std::string_view> kSaleFields = {
+const std::initializer_list<std::string_view> kSaleFields = {
     "id", "name", "stock", "per_user_limit", "price_cents", "starts_at", "ends_at",
     "reservation_ttl_s", "require_token"};
 
@@ -60,9 +60,12 @@ Result<domain::Sale> read_new_sale(const json::object& body, TimePoint now) {
     }
     domain::Sale sale = domain::apply(domain::Sale{}, patch);
     auto id = read_string(body, "id");
+    if (!id) return id.error();
     // Without an id, the sale gets a fresh one (lower case, like the rest of the URL).
-    sale.id = *id && **id ? **id : domain::new_order_id(now);
-    if (!(*id && **id)) {
+    if (id->has_value()) {
+        sale.id = **id;
+    } else {
+        sale.id = domain::new_order_id(now);
         for (char& c : sale.id) c = static_cast<char>(std::tolower(c));
     }
     return sale;
@@ -84,13 +87,15 @@ Awaitable<Response> create_sale(ApiContext& context, RequestContext request) {
     auto sale = read_new_sale(*body, context.clock.now());
     if (!sale) co_return error_response(sale.error());
     auto created = co_await context.stock.create_sale(std::move(*sale));
-    co_return co_await answer_sale(context, std::move(created), http::status::created);
+    auto answer = answer_sale(context, std::move(created), http::status::created);
+    co_return co_await std::move(answer);
 }
 
-Awaitable<Response> list_sales(ApiContext& context, RequestContext request) {
+Awaitable<Response> list_sales(ApiContext& context, RequestContext) {
     auto now = context.clock.now();
     json::array sales;
-    for (const auto& view : co_await context.stock.list()) sales.push_back(sale_json(view, now));
+    auto views = co_await context.stock.list();
+    for (const auto& view : views) sales.push_back(sale_json(view, now));
     co_return json_response(http::status::ok, json::object{{"sales", std::move(sales)}});
 }
 
@@ -102,7 +107,8 @@ Awaitable<Response> patch_sale(ApiContext& context, RequestContext request) {
     if (auto read = read_patch(*body, patch); !read) co_return error_response(read.error());
     auto sale_id = std::string(request.params.get("id"));
     auto updated = co_await context.stock.update_sale(sale_id, std::move(patch));
-    co_return co_await answer_sale(context, std::move(updated), http::status::ok);
+    auto answer = answer_sale(context, std::move(updated), http::status::ok);
+    co_return co_await std::move(answer);
 }
 
 // start: the window opens now (if it was still ahead). stop: the window closes now.
@@ -117,7 +123,8 @@ Awaitable<Response> start_sale(ApiContext& context, RequestContext request) {
     domain::SalePatch patch;
     if (!view->sale.opened_at(now)) patch.starts_at = now;
     auto updated = co_await context.stock.update_sale(sale_id, std::move(patch));
-    co_return co_await answer_sale(context, std::move(updated), http::status::ok);
+    auto answer = answer_sale(context, std::move(updated), http::status::ok);
+    co_return co_await std::move(answer);
 }
 
 Awaitable<Response> stop_sale(ApiContext& context, RequestContext request) {
@@ -130,7 +137,8 @@ Awaitable<Response> stop_sale(ApiContext& context, RequestContext request) {
     // A sale stopped before it opened gets an empty-but-valid window that ended now.
     if (!view->sale.opened_at(now)) patch.starts_at = now - std::chrono::milliseconds(1);
     auto updated = co_await context.stock.update_sale(sale_id, std::move(patch));
-    co_return co_await answer_sale(context, std::move(updated), http::status::ok);
+    auto answer = answer_sale(context, std::move(updated), http::status::ok);
+    co_return co_await std::move(answer);
 }
 
 Awaitable<Response> get_sale_stats(ApiContext& context, RequestContext request) {

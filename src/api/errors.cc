@@ -8,11 +8,14 @@ namespace flashsale::api {
 
 namespace http = boost::beast::http;
 
+// RFC 8470's 425 Too Early, which Beast's status enum does not name.
+constexpr auto kTooEarly = static_cast<http::status>(425);
+
 http::status status_of(Errc code) {
     switch (code) {
         case Errc::kSoldOut: return http::status::conflict;
         case Errc::kLimitReached: return http::status::conflict;
-        case Errc::kNotStarted: return http::status::too_early;
+        case Errc::kNotStarted: return kTooEarly;
         case Errc::kEnded: return http::status::gone;
         case Errc::kNotFound: return http::status::not_found;
         case Errc::kUnauthorized: return http::status::unauthorized;
@@ -35,6 +38,7 @@ net::Response error_response(Errc code, std::string_view message) {
     boost::json::object error{{"code", to_string(code)}, {"message", message}};
     auto response = json_response(status_of(code), boost::json::object{{"error", error}});
     if (code == Errc::kUnauthorized) response.set(http::field::www_authenticate, "Bearer");
+    if (code == Errc::kNotStarted) response.reason("Too Early");
     if (code == Errc::kOverloaded || code == Errc::kUnavailable) {
         response.set(http::field::retry_after, "1");
     }

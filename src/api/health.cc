@@ -14,7 +14,8 @@ Awaitable<Response> get_health(ApiContext&, RequestContext) {
 }
 
 Awaitable<Response> get_ready(ApiContext& context, RequestContext) {
-    if (!co_await context.orders.ping()) {
+    bool ready = co_await context.orders.ping();
+    if (!ready) {
         co_return error_response(Errc::kUnavailable, "the order store does not answer");
     }
     co_return json_response(http::status::ok, boost::json::object{{"status", "ready"}});

@@ -16,7 +16,8 @@ Awaitable<Result<domain::Order>> find_own_order(ApiContext& context,
                                                 const RequestContext& request) {
     auto user = authenticate_user(request.request, context);
     if (!user) co_return user.error();
-    auto order = co_await context.orders.find_order(std::string(request.params.get("id")));
+    auto order_id = std::string(request.params.get("id"));
+    auto order = co_await context.orders.find_order(std::move(order_id));
     if (!order || order->user_id != *user) {
         co_return make_error(Errc::kNotFound, "no such order");
     }
@@ -32,9 +33,13 @@ Awaitable<Response> change_order(ApiContext& context, RequestContext request, Ch
         co_return error_response(Errc::kInvalidTransition,
                                  "the order is " + std::string(to_string(order->status)));
     }
-    auto changed = change == Change::kPay
-                       ? co_await context.stock.pay(order->sale_id, order->id)
-                       : co_await context.stock.cancel(order->sale_id, order->id);
+    // (No co_await inside a conditional expression: GCC 12 miscompiles it.)
+    Result<domain::Order> changed;
+    if (change == Change::kPay) {
+        changed = co_await context.stock.pay(order->sale_id, order->id);
+    } else {
+        changed = co_await context.stock.cancel(order->sale_id, order->id);
+    }
     if (!changed) co_return error_response(changed.error());
     co_return json_response(boost::beast::http::status::ok, order_json(*changed));
 }
@@ -47,12 +52,13 @@ Awaitable<Response> get_order(ApiContext& context, RequestContext request) {
     co_return json_response(boost::beast::http::status::ok, order_json(*order));
 }
 
+// Not coroutines: they hand their request to change_order's frame.
 Awaitable<Response> pay_order(ApiContext& context, RequestContext request) {
-    co_return co_await change_order(context, std::move(request), Change::kPay);
+    return change_order(context, std::move(request), Change::kPay);
 }
 
 Awaitable<Response> cancel_order(ApiContext& context, RequestContext request) {
-    co_return co_await change_order(context, std::move(request), Change::kCancel);
+    return change_order(context, std::move(request), Change::kCancel);
 }
 
 }  // namespace flashsale::api

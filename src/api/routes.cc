@@ -19,7 +19,10 @@ Awaitable<Response> admin_guarded(ApiContext& context, HandlerFunction handler,
     if (auto admin = authenticate_admin(request.request, context); !admin) {
         co_return error_response(admin.error());
     }
-    co_return co_await handler(context, std::move(request));
+    // The handler's awaitable is made outside the co_await expression: GCC 12 mishandles
+    // class-type temporaries (here the request) inside one.
+    auto handled = handler(context, std::move(request));
+    co_return co_await std::move(handled);
 }
 
 struct RouteSpec {

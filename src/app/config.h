@@ -1,0 +1,120 @@
+// The server's typed configuration and where it comes from: built-in defaults, then a TOML
+// file, then FLASHSALE_* environment variables, then command-line flags. Every setting is one
+// row of a table (config.cc), which drives parsing, validation and `serve --help` alike. Bad
+// configuration is a start-up failure: load_config throws ConfigError naming source and reason.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace flashsale::app {
+
+struct ServerConfig {
+    std::string listen = "127.0.0.1:8080";
+    int workers = 0;  // 0 = one per core
+    std::size_t body_max_bytes = 16384;
+    std::size_t header_max_bytes = 8192;
+    int idle_timeout_ms = 30000;
+    int request_timeout_ms = 10000;
+    std::size_t max_connections = 10000;
+    int shutdown_timeout_ms = 5000;
+};
+
+struct StorageConfig {
+    std::string data_dir = "./data";
+    std::size_t writer_batch_max = 1024;
+    int reader_threads = 2;
+};
+
+// Empty secrets are filled in by resolve_secrets (secrets.h) before the server starts.
+struct AuthConfig {
+    std::string admin_token;
+    std::string jwt_secret;
+};
+
+struct SalesConfig {
+    int expiry_sweep_ms = 100;
+};
+
+struct LogConfig {
+    std::string level = "info";
+};
+
+struct Config {
+    ServerConfig server;
+    StorageConfig storage;
+    AuthConfig auth;
+    SalesConfig sales;
+    LogConfig log;
+};
+
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Members default to {} so that callers can name only the sources they have.
+struct ConfigSources {
+    std::optional<std::filesystem::path> file{};
+    // name=value pairs, e.g. from environ; names without the FLASHSALE_ prefix are ignored.
+    std::vector<std::pair<std::string, std::string>> environment{};
+    // TOML key ("server.listen") -> value as text, from command-line flags.
+    std::vector<std::pair<std::string, std::string>> overrides{};
+};
+
+// Applies the sources in order of precedence over the defaults; throws ConfigError.
+Config load_config(const ConfigSources& sources);
+
+// The FLASHSALE_* entries of a NULL-terminated environ array, split at the first '='.
+std::vector<std::pair<std::string, std::string>> environment_from(char** environ);
+
+// "HOST:PORT" or "[IPv6]:PORT" -> host (without brackets) and port; throws ConfigError.
+std::pair<std::string, std::uint16_t> split_listen(const std::string& listen);
+
+// One line per setting (key, environment name, default) followed by its help text.
+std::string config_help();
+
+// How a setting's value is read and checked. Text values (environment, flags) of numeric kinds
+// are parsed; in the TOML file numbers must be TOML integers (kBytes also takes "64KiB").
+enum class SettingKind {
+    kString,    // any non-empty text
+    kSecret,    // text, may be empty; never echoed in messages or help
+    kListen,    // HOST:PORT, see split_listen
+    kLogLevel,  // trace, debug, info, warn, error, critical, off
+    kInteger,   // int in min..max
+    kCount,     // std::size_t in min..max
+    kBytes,     // std::size_t in min..max; text may end in KiB, MiB or GiB
+};
+
+// Where a setting lives in Config: a function returning a reference to the field.
+using SettingField =
+    std::variant<std::string& (*)(Config&), int& (*)(Config&), std::size_t& (*)(Config&)>;
+
+template <auto Section, auto Member>
+auto& config_field(Config& config) {
+    return (config.*Section).*Member;
+}
+
+struct Setting {
+    std::string_view key;  // TOML "section.name"
+    std::string_view env;  // FLASHSALE_NAME
+    SettingKind kind;
+    std::int64_t min;  // numeric kinds only
+    std::int64_t max;
+    SettingField field;
+    std::string_view help;
+};
+
+// The table, in the order of the sample file; lets the CLI make one flag per setting.
+std::span<const Setting> config_settings();
+
+}  // namespace flashsale::app

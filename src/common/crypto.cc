@@ -1,0 +1,126 @@
+#include "common/crypto.h"
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "common/check.h"
+
+namespace flashsale {
+namespace {
+
+constexpr std::string_view kAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr int kInvalid = -1;
+
+constexpr std::array<int, 256> make_decode_table() {
+    std::array<int, 256> table{};
+    table.fill(kInvalid);
+    for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
+        table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int>(i);
+    }
+    return table;
+}
+constexpr std::array<int, 256> kDecodeTable = make_decode_table();
+
+const unsigned char* bytes_of(std::string_view text) {
+    return reinterpret_cast<const unsigned char*>(text.data());
+}
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    std::string out(EVP_MAX_MD_SIZE, '\0');
+    unsigned int length = 0;
+    // OpenSSL wants a non-null key pointer even for an empty key.
+    static const unsigned char kEmpty = 0;
+    const void* key_data = key.empty() ? &kEmpty : static_cast<const void*>(key.data());
+    const unsigned char* result =
+        HMAC(EVP_sha256(), key_data, static_cast<int>(key.size()), bytes_of(data), data.size(),
+             reinterpret_cast<unsigned char*>(out.data()), &length);
+    FS_CHECK(result != nullptr);
+    out.resize(length);
+    return out;
+}
+
+std::string sha256(std::string_view data) {
+    std::string out(SHA256_DIGEST_LENGTH, '\0');
+    SHA256(bytes_of(data), data.size(), reinterpret_cast<unsigned char*>(out.data()));
+    return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string random_hex(std::size_t bytes) {
+    std::vector<unsigned char> raw(bytes);
+    if (bytes > 0 && RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1) {
+        throw std::runtime_error("RAND_bytes failed: no secure random bytes available");
+    }
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes * 2);
+    for (unsigned char byte : raw) {
+        out.push_back(kHex[byte >> 4]);
+        out.push_back(kHex[byte & 0x0f]);
+    }
+    return out;
+}
+
+std::string base64url_encode(std::string_view data) {
+    std::string out;
+    out.reserve((data.size() * 4 + 2) / 3);
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (unsigned char byte : data) {
+        buffer = (buffer << 8) | byte;
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out.push_back(kAlphabet[(buffer >> bits) & 0x3f]);
+        }
+    }
+    if (bits > 0) {
+        out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3f]);
+    }
+    return out;
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+    if (text.size() % 4 == 1) {
+        return std::nullopt;
+    }
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (char c : text) {
+        const int value = kDecodeTable[static_cast<unsigned char>(c)];
+        if (value == kInvalid) {
+            return std::nullopt;
+        }
+        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+        }
+    }
+    if ((buffer & ((1u << bits) - 1)) != 0) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+}  // namespace flashsale
