@@ -1,0 +1,467 @@
+#include "net/http_session.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace flashsale::net::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kUnmatched = "unmatched";
+constexpr std::size_t kIdleReadBytes = 8 * 1024;
+constexpr std::size_t kDiscardReadBytes = 16 * 1024;
+constexpr std::chrono::milliseconds kAcceptBackoff{50};
+
+http::status fallback_status(ProtocolError error) {
+    switch (error) {
+        case ProtocolError::kBadRequest:
+            return http::status::bad_request;
+        case ProtocolError::kBodyTooLarge:
+            return http::status::payload_too_large;
+        case ProtocolError::kHeaderTooLarge:
+            return http::status::request_header_fields_too_large;
+        case ProtocolError::kNotFound:
+            return http::status::not_found;
+        case ProtocolError::kMethodNotAllowed:
+            return http::status::method_not_allowed;
+        case ProtocolError::kTooManyConnections:
+            return http::status::service_unavailable;
+        case ProtocolError::kTimeout:
+            return http::status::request_timeout;
+        case ProtocolError::kInternal:
+            return http::status::internal_server_error;
+    }
+    return http::status::internal_server_error;
+}
+
+// Version and keep-alive follow the request; the length follows the body.
+void finish(Response& response, unsigned version, bool keep_alive) {
+    response.version(version);
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
+}
+
+// Shuts down sending, then reads and discards what the client still sends for up to `linger`,
+// so that the answer already written reaches it instead of being lost to a reset. The caller
+// keeps `stream` alive until the awaitable completes.
+asio::awaitable<void> linger_and_close(beast::tcp_stream& stream,
+                                       std::chrono::milliseconds linger) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(linger);
+    std::vector<char> scratch(kDiscardReadBytes);
+    for (;;) {
+        auto [read_ec, bytes] = co_await stream.async_read_some(asio::buffer(scratch), kAwaitable);
+        if (read_ec) {
+            break;
+        }
+    }
+    stream.close();
+}
+
+}  // namespace
+
+ServerState::ServerState(Router router_in, ServerLimits limits_in, HttpHooks hooks_in,
+                         std::size_t worker_count)
+    : router(std::move(router_in)),
+      limits(limits_in),
+      hooks(std::move(hooks_in)),
+      acceptors(worker_count),
+      sessions(worker_count) {}
+
+Response ServerState::error_response(ProtocolError error, unsigned version) const {
+    if (hooks.error_response) {
+        return hooks.error_response(error, version);
+    }
+    Response response{fallback_status(error), version};
+    response.set(http::field::content_type, "text/plain");
+    response.body() = std::string(to_string(error)) + "\n";
+    return response;
+}
+
+void ServerState::report(std::string_view route, unsigned status,
+                         std::chrono::nanoseconds elapsed) const {
+    if (hooks.on_response) {
+        hooks.on_response(route, status, elapsed);
+    }
+}
+
+void ServerState::on_coroutine_exit(std::string_view what, std::exception_ptr error) {
+    if (!error) {
+        return;
+    }
+    failures.inc();
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        spdlog::error("http {} coroutine failed: {}", what, e.what());
+    } catch (...) {
+        spdlog::error("http {} coroutine failed with a non-standard exception", what);
+    }
+}
+
+// One connection. Lives in a shared_ptr held by its coroutine; the request deadline timer's
+// handler holds only a weak_ptr. Every member is touched only on the connection's worker.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    // Adopts one unit of state->connections, given back by the destructor.
+    HttpSession(std::shared_ptr<ServerState> state, std::size_t worker, tcp::socket socket);
+    ~HttpSession();
+
+    HttpSession(const HttpSession&) = delete;
+    HttpSession& operator=(const HttpSession&) = delete;
+
+    asio::awaitable<void> serve();
+    void close_if_idle();
+
+private:
+    enum class ReadOutcome { kRequest, kClose, kError };
+    struct Answer {
+        Response response;
+        std::string_view route;  // router-owned pattern, or kUnmatched
+        bool close = false;
+    };
+
+    asio::awaitable<bool> wait_for_request();
+    asio::awaitable<ReadOutcome> read_request();
+    asio::awaitable<ReadOutcome> read_body();
+    ReadOutcome classify(boost::system::error_code ec);
+    asio::awaitable<Answer> dispatch(Request request);
+    asio::awaitable<std::optional<Response>> call_handler(RouteMatch match, Request request);
+    asio::awaitable<bool> write(Response& response, std::string_view route);
+    void arm_deadline();
+    void disarm_deadline();
+    void on_deadline();
+
+    std::shared_ptr<ServerState> state_;
+    std::size_t worker_;
+    beast::tcp_stream stream_;
+    asio::steady_timer deadline_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    asio::ip::address remote_address_;
+    SteadyClock::time_point started_;
+    ProtocolError error_ = ProtocolError::kBadRequest;  // set when a read ends in kError
+    std::uint64_t deadline_generation_ = 0;             // tells a stale timer completion apart
+    bool timed_out_ = false;
+    bool idle_ = false;  // waiting for the first byte of the next request
+};
+
+HttpSession::HttpSession(std::shared_ptr<ServerState> state, std::size_t worker, tcp::socket socket)
+    : state_(std::move(state)),
+      worker_(worker),
+      stream_(std::move(socket)),
+      deadline_(stream_.get_executor()) {
+    boost::system::error_code ec;
+    remote_address_ = stream_.socket().remote_endpoint(ec).address();
+    state_->sessions[worker_].insert(this);
+}
+
+HttpSession::~HttpSession() {
+    state_->sessions[worker_].erase(this);
+    state_->connections.fetch_sub(1);
+}
+
+void HttpSession::close_if_idle() {
+    if (idle_) {
+        boost::system::error_code ec;
+        stream_.socket().cancel(ec);
+    }
+}
+
+asio::awaitable<void> HttpSession::serve() {
+    for (;;) {
+        if (!co_await wait_for_request()) {
+            co_return;
+        }
+        const auto outcome = co_await read_request();
+        if (outcome == ReadOutcome::kClose) {
+            co_return;
+        }
+        Answer answer;
+        unsigned version = parser_->get().version();
+        bool keep_alive = false;
+        if (outcome == ReadOutcome::kError) {
+            answer = Answer{state_->error_response(error_, version), kUnmatched, true};
+        } else {
+            Request request = parser_->release();
+            keep_alive = request.keep_alive();
+            answer = co_await dispatch(std::move(request));
+        }
+        keep_alive = keep_alive && !answer.close && !state_->draining.load();
+        finish(answer.response, version, keep_alive);
+        const bool written = co_await write(answer.response, answer.route);
+        if (!written) {
+            co_return;
+        }
+        if (!keep_alive) {
+            co_await linger_and_close(stream_, state_->limits.linger_timeout);
+            co_return;
+        }
+    }
+}
+
+// The keep-alive wait, bounded by idle_timeout: a timeout or a drain closes silently.
+asio::awaitable<bool> HttpSession::wait_for_request() {
+    if (buffer_.size() > 0) {  // a pipelined request is already here
+        co_return true;
+    }
+    if (state_->draining.load()) {
+        co_return false;
+    }
+    idle_ = true;
+    stream_.expires_after(state_->limits.idle_timeout);
+    auto [ec, bytes] =
+        co_await stream_.async_read_some(buffer_.prepare(kIdleReadBytes), kAwaitable);
+    idle_ = false;
+    stream_.expires_never();
+    if (ec) {
+        co_return false;
+    }
+    buffer_.commit(bytes);
+    co_return true;
+}
+
+// Header and body, bounded by request_timeout. The deadline is a timer of our own that
+// cancels the reads: tcp_stream's own timeout would close the socket before a 408 is written.
+asio::awaitable<HttpSession::ReadOutcome> HttpSession::read_request() {
+    started_ = SteadyClock::now();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
+        state_->limits.header_max_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser_->body_limit(state_->limits.body_max_bytes);
+    arm_deadline();
+    auto [ec, bytes] = co_await http::async_read_header(stream_, buffer_, *parser_, kAwaitable);
+    if (ec) {
+        disarm_deadline();
+        co_return classify(ec);
+    }
+    started_ = SteadyClock::now();
+    const auto outcome = co_await read_body();
+    disarm_deadline();
+    co_return outcome;
+}
+
+asio::awaitable<HttpSession::ReadOutcome> HttpSession::read_body() {
+    if (parser_->is_done()) {
+        co_return ReadOutcome::kRequest;
+    }
+    const auto& header = parser_->get();
+    if (header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> interim{http::status::continue_, header.version()};
+        auto [ec, bytes] = co_await http::async_write(stream_, interim, kAwaitable);
+        if (ec) {
+            co_return timed_out_ ? classify(ec) : ReadOutcome::kClose;
+        }
+    }
+    auto [ec, bytes] = co_await http::async_read(stream_, buffer_, *parser_, kAwaitable);
+    co_return ec ? classify(ec) : ReadOutcome::kRequest;
+}
+
+HttpSession::ReadOutcome HttpSession::classify(boost::system::error_code ec) {
+    if (timed_out_) {
+        error_ = ProtocolError::kTimeout;
+        return ReadOutcome::kError;
+    }
+    if (ec == http::error::body_limit) {
+        error_ = ProtocolError::kBodyTooLarge;
+        return ReadOutcome::kError;
+    }
+    if (ec == http::error::header_limit) {
+        error_ = ProtocolError::kHeaderTooLarge;
+        return ReadOutcome::kError;
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
+        return ReadOutcome::kClose;  // the client went away mid-request: nobody to answer
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+        error_ = ProtocolError::kBadRequest;
+        return ReadOutcome::kError;
+    }
+    return ReadOutcome::kClose;  // reset, aborted and other socket errors
+}
+
+asio::awaitable<HttpSession::Answer> HttpSession::dispatch(Request request) {
+    const std::string_view target(request.target().data(), request.target().size());
+    RouteMatch match = state_->router.match(request.method(), target);
+    const unsigned version = request.version();
+    switch (match.outcome) {
+        case RouteMatch::Outcome::kBadRequest:
+            co_return Answer{state_->error_response(ProtocolError::kBadRequest, version),
+                             kUnmatched, true};
+        case RouteMatch::Outcome::kNotFound:
+            co_return Answer{state_->error_response(ProtocolError::kNotFound, version), kUnmatched};
+        case RouteMatch::Outcome::kMethodNotAllowed: {
+            Answer answer{state_->error_response(ProtocolError::kMethodNotAllowed, version),
+                          kUnmatched};
+            answer.response.set(http::field::allow, match.allow);
+            co_return answer;
+        }
+        case RouteMatch::Outcome::kFound:
+            break;
+    }
+    const std::string_view route = match.pattern;
+    auto response = co_await call_handler(std::move(match), std::move(request));
+    if (!response) {
+        co_return Answer{state_->error_response(ProtocolError::kInternal, version), route};
+    }
+    co_return Answer{std::move(*response), route};
+}
+
+// Empty when the handler threw: the caller answers 500 and the connection stays usable.
+asio::awaitable<std::optional<Response>> HttpSession::call_handler(RouteMatch match,
+                                                                   Request request) {
+    RequestContext context{std::move(request), std::move(match.params), match.pattern,
+                           remote_address_};
+    try {
+        co_return co_await (*match.handler)(std::move(context));
+    } catch (const std::exception& e) {
+        spdlog::error("handler for {} threw: {}", match.pattern, e.what());
+    } catch (...) {
+        spdlog::error("handler for {} threw a non-standard exception", match.pattern);
+    }
+    co_return std::nullopt;
+}
+
+asio::awaitable<bool> HttpSession::write(Response& response, std::string_view route) {
+    stream_.expires_after(state_->limits.request_timeout);
+    auto [ec, bytes] = co_await http::async_write(stream_, response, kAwaitable);
+    stream_.expires_never();
+    state_->report(route, response.result_int(), SteadyClock::now() - started_);
+    co_return !ec;
+}
+
+void HttpSession::arm_deadline() {
+    stream_.expires_never();
+    timed_out_ = false;
+    deadline_.expires_after(state_->limits.request_timeout);
+    deadline_.async_wait([weak = weak_from_this(),
+                          generation = ++deadline_generation_](boost::system::error_code ec) {
+        auto self = weak.lock();
+        if (!ec && self && generation == self->deadline_generation_) {
+            self->on_deadline();
+        }
+    });
+}
+
+void HttpSession::disarm_deadline() {
+    ++deadline_generation_;
+    deadline_.cancel();
+}
+
+void HttpSession::on_deadline() {
+    // Cancel, not close: the socket stays open for the 408.
+    timed_out_ = true;
+    boost::system::error_code ec;
+    stream_.socket().cancel(ec);
+}
+
+namespace {
+
+asio::awaitable<void> run_session(std::shared_ptr<HttpSession> session) {
+    co_await session->serve();
+}
+
+// The connection gets a session, or a rejection above max_connections.
+void admit(const std::shared_ptr<ServerState>& state, std::size_t worker, tcp::socket socket) {
+    boost::system::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    const auto executor = socket.get_executor();
+    if (state->connections.fetch_add(1) >= state->limits.max_connections) {
+        state->connections.fetch_sub(1);
+        asio::co_spawn(executor, reject_connection(state, std::move(socket)),
+                       [state](std::exception_ptr e) { state->on_coroutine_exit("reject", e); });
+        return;
+    }
+    auto session = std::make_shared<HttpSession>(state, worker, std::move(socket));
+    asio::co_spawn(executor, run_session(std::move(session)),
+                   [state](std::exception_ptr e) { state->on_coroutine_exit("session", e); });
+}
+
+// Publishes the loop's acceptor to stop_accepting() for as long as the loop's frame lives, also
+// when the pool destroys the frame without resuming it.
+class PublishedAcceptor {
+public:
+    PublishedAcceptor(tcp::acceptor*& slot, tcp::acceptor& acceptor) : slot_(slot) {
+        slot_ = &acceptor;
+    }
+    ~PublishedAcceptor() { slot_ = nullptr; }
+    PublishedAcceptor(const PublishedAcceptor&) = delete;
+    PublishedAcceptor& operator=(const PublishedAcceptor&) = delete;
+
+private:
+    tcp::acceptor*& slot_;
+};
+
+}  // namespace
+
+asio::awaitable<void> accept_loop(std::shared_ptr<ServerState> state, std::size_t worker,
+                                  tcp::acceptor acceptor) {
+    const PublishedAcceptor published(state->acceptors[worker], acceptor);
+    if (!state->accepting.load()) {
+        co_return;  // stop_accepting() ran before this loop did
+    }
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(kAwaitable);
+        if (!acceptor.is_open() || ec == asio::error::operation_aborted) {
+            co_return;
+        }
+        if (ec) {
+            // Out of descriptors and the like: back off instead of spinning on the error.
+            spdlog::warn("http accept on worker {} failed: {}", worker, ec.message());
+            asio::steady_timer pause(acceptor.get_executor(), kAcceptBackoff);
+            co_await pause.async_wait(kAwaitable);
+            continue;
+        }
+        if (!state->accepting.load()) {
+            continue;  // accepted just before stop_accepting(): drop it
+        }
+        admit(state, worker, std::move(socket));
+    }
+}
+
+asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state, tcp::socket socket) {
+    constexpr unsigned kVersion = 11;  // nothing was read: answer in the common version
+    beast::tcp_stream stream(std::move(socket));
+    Response response = state->error_response(ProtocolError::kTooManyConnections, kVersion);
+    finish(response, kVersion, false);
+    stream.expires_after(state->limits.request_timeout);
+    auto [ec, bytes] = co_await http::async_write(stream, response, kAwaitable);
+    state->report(kUnmatched, response.result_int(), std::chrono::nanoseconds{0});
+    if (!ec) {
+        co_await linger_and_close(stream, state->limits.linger_timeout);
+    }
+}
+
+void close_idle_sessions(ServerState& state, std::size_t worker) {
+    // Cancelling completes the reads later, through the io_context: the set is not changed
+    // while this loop runs.
+    for (auto* session : state.sessions[worker]) {
+        session->close_if_idle();
+    }
+}
+
+}  // namespace flashsale::net::detail

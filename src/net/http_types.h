@@ -1,0 +1,65 @@
+// The vocabulary shared by the HTTP edge and the api layer: requests, responses, what a handler
+// receives, and the protocol-level failures the edge answers by itself (through a hook, so that
+// the api layer stays the one place that renders error bodies).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace flashsale::net {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+// Values captured by {name} segments of a route pattern, percent-decoded, in pattern order.
+struct RouteParams {
+    std::vector<std::pair<std::string, std::string>> values;
+
+    // "" when the pattern has no such capture.
+    std::string_view get(std::string_view name) const {
+        for (const auto& [key, value] : values) {
+            if (key == name) {
+                return value;
+            }
+        }
+        return {};
+    }
+};
+
+// What a handler receives, by value: it owns the request for as long as it runs.
+struct RequestContext {
+    Request request;
+    RouteParams params;
+    // The matched pattern, e.g. "/api/v1/sales/{id}"; the router owns the storage and outlives
+    // every request it dispatches, so this stays valid while the handler runs.
+    std::string_view route;
+    boost::asio::ip::address remote_address;
+};
+
+// Handlers run on the connection's worker thread; they must not block it.
+using Handler = std::function<boost::asio::awaitable<Response>(RequestContext)>;
+
+// Failures the edge detects before (or instead of) a handler answering.
+enum class ProtocolError {
+    kBadRequest,          // malformed request line, header or target
+    kBodyTooLarge,        // Content-Length or chunked body above the body limit
+    kHeaderTooLarge,      // request header above the header limit
+    kNotFound,            // no route matches the path
+    kMethodNotAllowed,    // the path matches, the method does not
+    kTooManyConnections,  // above the connection limit; the connection is closed
+    kTimeout,             // the request did not arrive in time
+    kInternal,            // the handler threw
+};
+
+// A stable name for logs and the fallback error body, e.g. "body_too_large".
+std::string_view to_string(ProtocolError error);
+
+}  // namespace flashsale::net

@@ -1,0 +1,68 @@
+// The route table: (method, pattern) -> handler. Patterns are literal segments and {name}
+// captures, e.g. "/api/v1/sales/{id}/purchase". Routes are added at start-up, then the router
+// is only read, from every worker at once, without a lock.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/beast/http/verb.hpp>
+
+#include "net/http_types.h"
+
+namespace flashsale::net {
+
+struct RouteMatch {
+    enum class Outcome {
+        kFound,             // handler, params and pattern are set
+        kNotFound,          // no pattern matches the path
+        kMethodNotAllowed,  // some pattern matches the path, none with this method; see allow
+        kBadRequest,        // the target is not a valid origin-form target
+    };
+    Outcome outcome = Outcome::kNotFound;
+    // Points into the router, which outlives every request it dispatches.
+    const Handler* handler = nullptr;
+    RouteParams params;
+    std::string_view pattern;  // router-owned, like handler
+    std::string allow;         // "GET, POST": the methods the path accepts (kMethodNotAllowed)
+};
+
+class Router {
+public:
+    Router() = default;
+    Router(Router&&) noexcept = default;
+    Router& operator=(Router&&) noexcept = default;
+
+    // The pattern must start with '/'; adding the same (method, pattern) twice is a bug.
+    void add(boost::beast::http::verb method, std::string pattern, Handler handler);
+
+    // Matches the target's path (the query is ignored; segments are percent-decoded). Where
+    // several patterns match, the one with a literal at the first differing segment wins.
+    RouteMatch match(boost::beast::http::verb method, std::string_view target) const;
+
+    std::size_t size() const { return routes_.size(); }
+
+private:
+    struct Segment {
+        std::string text;  // the literal, or the capture's name
+        bool capture = false;
+    };
+    struct Route {
+        boost::beast::http::verb method;
+        std::string pattern;
+        std::vector<Segment> segments;
+        Handler handler;
+    };
+
+    static bool matches(const Route& route, const std::vector<std::string>& path);
+    static bool more_specific(const Route& left, const Route& right);
+    static RouteParams capture(const Route& route, std::vector<std::string>& path);
+
+    // unique_ptr: a route's pattern and handler keep their address when the vector grows or
+    // the router moves, so RouteMatch and RequestContext may point into them.
+    std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace flashsale::net

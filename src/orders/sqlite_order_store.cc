@@ -1,0 +1,352 @@
+#include "orders/sqlite_order_store.h"
+
+#include <sqlite3.h>
+
+#include <limits>
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "common/check.h"
+#include "orders/sqlite.h"
+#include "orders/sqlite_schema.h"
+#include "orders/sqlite_verify.h"
+
+namespace flashsale::orders {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::size_t kIdleReadersMax = 8;
+
+constexpr std::string_view kOrderColumns =
+    "id, sale_id, user_id, quantity, status, created_at_ms, expires_at_ms, updated_at_ms, "
+    "idempotency_key";
+constexpr std::string_view kSaleColumns =
+    "id, name, stock, per_user_limit, price_cents, starts_at_ms, ends_at_ms, reservation_ttl_s, "
+    "require_token";
+
+std::int32_t to_int32(std::int64_t value, std::string_view what) {
+    if (value < std::numeric_limits<std::int32_t>::min() ||
+        value > std::numeric_limits<std::int32_t>::max()) {
+        throw StoreError(fmt::format("stored {} {} is out of range", what, value));
+    }
+    return static_cast<std::int32_t>(value);
+}
+
+// `row` holds the columns of kOrderColumns, in that order.
+domain::Order read_order(const Statement& row) {
+    domain::Order order;
+    order.id = row.column_text(0);
+    order.sale_id = row.column_text(1);
+    order.user_id = row.column_text(2);
+    order.quantity = to_int32(row.column_int64(3), "quantity");
+    auto status_text = row.column_text(4);
+    auto status = domain::parse_order_status(status_text);
+    if (!status) {
+        throw StoreError(fmt::format("order {} has unknown status '{}'", order.id, status_text));
+    }
+    order.status = *status;
+    order.created_at = from_unix_ms(row.column_int64(5));
+    order.expires_at = from_unix_ms(row.column_int64(6));
+    order.updated_at = from_unix_ms(row.column_int64(7));
+    order.idempotency_key = row.column_text(8);  // NULL reads as empty
+    return order;
+}
+
+// `row` holds the columns of kSaleColumns, in that order.
+domain::Sale read_sale(const Statement& row) {
+    domain::Sale sale;
+    sale.id = row.column_text(0);
+    sale.name = row.column_text(1);
+    sale.stock = row.column_int64(2);
+    sale.per_user_limit = to_int32(row.column_int64(3), "per_user_limit");
+    sale.price_cents = row.column_int64(4);
+    sale.starts_at = from_unix_ms(row.column_int64(5));
+    sale.ends_at = from_unix_ms(row.column_int64(6));
+    sale.reservation_ttl_s = to_int32(row.column_int64(7), "reservation_ttl_s");
+    sale.require_token = row.column_int64(8) != 0;
+    return sale;
+}
+
+std::unique_ptr<Database> open_writer_database(const std::filesystem::path& file) {
+    auto db = std::make_unique<Database>(
+        file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+    db->exec(fmt::format("PRAGMA busy_timeout = {}", kBusyTimeoutMs));
+    {
+        Statement journal_mode(*db, "PRAGMA journal_mode = WAL");
+        if (!journal_mode.step() || journal_mode.column_text(0) != "wal") {
+            throw StoreError(fmt::format("{}: cannot switch to WAL journal mode", file.string()));
+        }
+    }  // finalized here: a statement still running would keep the migration from committing
+    // FULL: the WAL is fsynced at every commit, so a power cut cannot lose a committed batch.
+    db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+    sqlite::migrate(*db);
+    return db;
+}
+
+}  // namespace
+
+// The writer connection and its cached statements; used by apply() only.
+struct SqliteOrderStore::Writer {
+    explicit Writer(std::unique_ptr<Database> database);
+
+    void apply(std::span<const domain::JournalEntry> batch);
+    void apply_entry(const domain::SaleSaved& entry);
+    void apply_entry(const domain::OrderReserved& entry);
+    void apply_entry(const domain::OrderTransitioned& entry);
+    void apply_entry(const domain::Barrier&) {}  // writes nothing: durable with its batch
+    void add_sold(const std::string& sale_id, std::int64_t delta);
+    void rollback() noexcept;
+
+    std::unique_ptr<Database> db;  // declared first: outlives the statements
+    Statement begin, commit, upsert_sale, insert_order, add_sold_to_sale, transition;
+};
+
+SqliteOrderStore::Writer::Writer(std::unique_ptr<Database> database)
+    : db(std::move(database)),
+      begin(*db, "BEGIN IMMEDIATE"),
+      commit(*db, "COMMIT"),
+      upsert_sale(*db, fmt::format("INSERT INTO sales ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                                   "?8, ?9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                                   "stock = excluded.stock, "
+                                   "per_user_limit = excluded.per_user_limit, "
+                                   "price_cents = excluded.price_cents, "
+                                   "starts_at_ms = excluded.starts_at_ms, "
+                                   "ends_at_ms = excluded.ends_at_ms, "
+                                   "reservation_ttl_s = excluded.reservation_ttl_s, "
+                                   "require_token = excluded.require_token",
+                                   kSaleColumns)),
+      insert_order(*db, fmt::format("INSERT INTO orders ({}) VALUES (?1, ?2, ?3, ?4, 'reserved', "
+                                    "?5, ?6, ?7, ?8)",
+                                    kOrderColumns)),
+      add_sold_to_sale(*db, "UPDATE sales SET sold = sold + ?2 WHERE id = ?1"),
+      transition(*db,
+                 "UPDATE orders SET status = ?2, updated_at_ms = ?3 "
+                 "WHERE id = ?1 AND status = 'reserved' RETURNING sale_id, quantity") {}
+
+void SqliteOrderStore::Writer::apply(std::span<const domain::JournalEntry> batch) {
+    begin.run();
+    try {
+        for (const auto& entry : batch) {
+            std::visit([this](const auto& alternative) { apply_entry(alternative); }, entry);
+        }
+        commit.run();
+    } catch (const StoreError&) {
+        rollback();
+        throw;
+    } catch (const std::exception& error) {
+        rollback();
+        throw StoreError(fmt::format("apply failed: {}", error.what()));
+    }
+}
+
+void SqliteOrderStore::Writer::apply_entry(const domain::SaleSaved& entry) {
+    const auto& sale = entry.sale;
+    upsert_sale.bind_text(1, sale.id);
+    upsert_sale.bind_text(2, sale.name);
+    upsert_sale.bind_int64(3, sale.stock);
+    upsert_sale.bind_int64(4, sale.per_user_limit);
+    upsert_sale.bind_int64(5, sale.price_cents);
+    upsert_sale.bind_int64(6, to_unix_ms(sale.starts_at));
+    upsert_sale.bind_int64(7, to_unix_ms(sale.ends_at));
+    upsert_sale.bind_int64(8, sale.reservation_ttl_s);
+    upsert_sale.bind_int64(9, sale.require_token ? 1 : 0);
+    upsert_sale.run();
+}
+
+void SqliteOrderStore::Writer::apply_entry(const domain::OrderReserved& entry) {
+    const auto& order = entry.order;
+    if (order.status != domain::OrderStatus::kReserved) {
+        throw StoreError(fmt::format("order {} journaled as reserved with status {} (a bug)",
+                                     order.id, domain::to_string(order.status)));
+    }
+    insert_order.bind_text(1, order.id);
+    insert_order.bind_text(2, order.sale_id);
+    insert_order.bind_text(3, order.user_id);
+    insert_order.bind_int64(4, order.quantity);
+    insert_order.bind_int64(5, to_unix_ms(order.created_at));
+    insert_order.bind_int64(6, to_unix_ms(order.expires_at));
+    insert_order.bind_int64(7, to_unix_ms(order.updated_at));
+    if (order.idempotency_key.empty()) {
+        insert_order.bind_null(8);
+    } else {
+        insert_order.bind_text(8, order.idempotency_key);
+    }
+    insert_order.run();
+    add_sold(order.sale_id, order.quantity);
+}
+
+void SqliteOrderStore::Writer::apply_entry(const domain::OrderTransitioned& entry) {
+    if (!domain::can_transition(domain::OrderStatus::kReserved, entry.to)) {
+        throw StoreError(fmt::format("order {}: transition to {} journaled (a bug)",
+                                     entry.order_id, domain::to_string(entry.to)));
+    }
+    transition.bind_text(1, entry.order_id);
+    transition.bind_text(2, domain::to_string(entry.to));
+    transition.bind_int64(3, to_unix_ms(entry.at));
+    if (!transition.step()) {
+        transition.reset();
+        throw StoreError(fmt::format("order {} cannot become {}: missing or not reserved (a bug "
+                                     "upstream, or a release applied twice)",
+                                     entry.order_id, domain::to_string(entry.to)));
+    }
+    // The stored sale and quantity are authoritative; a journal that disagrees has a bug.
+    auto sale_id = transition.column_text(0);
+    auto quantity = transition.column_int64(1);
+    transition.reset();
+    if (sale_id != entry.sale_id || quantity != entry.quantity) {
+        throw StoreError(fmt::format("order {} is {} x{} in the store but {} x{} in the journal",
+                                     entry.order_id, sale_id, quantity, entry.sale_id,
+                                     entry.quantity));
+    }
+    if (!domain::holds_stock(entry.to)) add_sold(sale_id, -quantity);
+}
+
+void SqliteOrderStore::Writer::add_sold(const std::string& sale_id, std::int64_t delta) {
+    add_sold_to_sale.bind_text(1, sale_id);
+    add_sold_to_sale.bind_int64(2, delta);
+    add_sold_to_sale.run();  // CHECK (sold >= 0 AND sold <= stock) refuses oversell here
+    if (db->changes() != 1) throw StoreError(fmt::format("sale {} does not exist", sale_id));
+}
+
+void SqliteOrderStore::Writer::rollback() noexcept {
+    for (Statement* statement :
+         {&begin, &commit, &upsert_sale, &insert_order, &add_sold_to_sale, &transition}) {
+        statement->reset();
+    }
+    try {
+        if (db->in_transaction()) db->exec("ROLLBACK");
+    } catch (const StoreError&) {
+        // Nothing more to do: the caller reports the original failure and stops writing.
+    }
+}
+
+// A reader connection borrowed from the store's pool for one call, returned when it ends.
+class SqliteOrderStore::ReaderLease {
+public:
+    explicit ReaderLease(SqliteOrderStore& store) : store_(store) {
+        {
+            std::lock_guard lock(store_.readers_mutex_);
+            if (!store_.idle_readers_.empty()) {
+                db_ = std::move(store_.idle_readers_.back());
+                store_.idle_readers_.pop_back();
+            }
+        }
+        if (!db_) db_ = store_.open_reader();  // outside the lock: opening touches the disk
+    }
+    ~ReaderLease() {
+        std::lock_guard lock(store_.readers_mutex_);
+        if (store_.idle_readers_.size() < kIdleReadersMax) {
+            store_.idle_readers_.push_back(std::move(db_));
+        }
+    }  // a connection beyond kIdleReadersMax closes here, after the lock is released
+    ReaderLease(const ReaderLease&) = delete;
+    ReaderLease& operator=(const ReaderLease&) = delete;
+
+    Database& db() { return *db_; }
+
+private:
+    SqliteOrderStore& store_;
+    std::unique_ptr<Database> db_;
+};
+
+SqliteOrderStore::SqliteOrderStore(std::filesystem::path file, bool read_only)
+    : file_(std::move(file)) {
+    if (!read_only) {
+        writer_ = std::make_unique<Writer>(open_writer_database(file_));
+        return;
+    }
+    std::error_code error;
+    if (!std::filesystem::exists(file_, error)) {
+        throw StoreError(fmt::format("orders database {} does not exist", file_.string()));
+    }
+    ReaderLease lease(*this);
+    sqlite::check_schema_version(lease.db());
+}
+
+SqliteOrderStore::~SqliteOrderStore() = default;
+
+std::unique_ptr<Database> SqliteOrderStore::open_reader() const {
+    auto db = std::make_unique<Database>(file_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    db->exec(fmt::format("PRAGMA busy_timeout = {}", kBusyTimeoutMs));
+    return db;
+}
+
+void SqliteOrderStore::apply(std::span<const domain::JournalEntry> batch) {
+    if (!writer_) throw StoreError(fmt::format("{} is open read-only", file_.string()));
+    FS_CHECK(!applying_.exchange(true));  // the contract: one thread at a time
+    struct Done {
+        std::atomic<bool>& applying;
+        ~Done() { applying = false; }
+    } done{applying_};
+    writer_->apply(batch);
+}
+
+std::vector<domain::Sale> SqliteOrderStore::load_sales() {
+    ReaderLease lease(*this);
+    Statement select(lease.db(), fmt::format("SELECT {} FROM sales ORDER BY id", kSaleColumns));
+    std::vector<domain::Sale> sales;
+    while (select.step()) sales.push_back(read_sale(select));
+    return sales;
+}
+
+std::vector<domain::Order> SqliteOrderStore::load_orders(std::string_view sale_id) {
+    ReaderLease lease(*this);
+    Statement select(lease.db(), fmt::format("SELECT {} FROM orders WHERE sale_id = ?1 "
+                                             "ORDER BY created_at_ms, id",
+                                             kOrderColumns));
+    select.bind_text(1, sale_id);
+    std::vector<domain::Order> orders;
+    while (select.step()) orders.push_back(read_order(select));
+    return orders;
+}
+
+std::optional<domain::Order> SqliteOrderStore::find_order(std::string_view order_id) {
+    ReaderLease lease(*this);
+    Statement select(lease.db(),
+                     fmt::format("SELECT {} FROM orders WHERE id = ?1", kOrderColumns));
+    select.bind_text(1, order_id);
+    if (!select.step()) return std::nullopt;
+    return read_order(select);
+}
+
+SaleCounts SqliteOrderStore::counts(std::string_view sale_id) {
+    ReaderLease lease(*this);
+    Statement select(lease.db(),
+                     "SELECT status, SUM(quantity) FROM orders WHERE sale_id = ?1 GROUP BY status");
+    select.bind_text(1, sale_id);
+    SaleCounts counts;
+    while (select.step()) {
+        auto status = domain::parse_order_status(select.column_text(0));
+        if (!status) throw StoreError(fmt::format("sale {} has orders of unknown status", sale_id));
+        auto units = select.column_int64(1);
+        switch (*status) {
+            case domain::OrderStatus::kReserved: counts.reserved = units; break;
+            case domain::OrderStatus::kPaid: counts.paid = units; break;
+            case domain::OrderStatus::kCancelled: counts.cancelled = units; break;
+            case domain::OrderStatus::kExpired: counts.expired = units; break;
+        }
+    }
+    return counts;
+}
+
+std::vector<Violation> SqliteOrderStore::verify(std::optional<std::string> sale_id) {
+    ReaderLease lease(*this);
+    return sqlite::verify_invariants(lease.db(), sale_id, kViolationsPerCheckMax);
+}
+
+bool SqliteOrderStore::ping() {
+    try {
+        ReaderLease lease(*this);
+        Statement select(lease.db(), "SELECT count(*) FROM sqlite_schema");
+        return select.step();
+    } catch (const StoreError&) {
+        return false;
+    }
+}
+
+}  // namespace flashsale::orders

@@ -1,0 +1,99 @@
+#include "orders/sqlite_schema.h"
+
+#include <array>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "orders/order_store.h"
+
+namespace flashsale::orders::sqlite {
+namespace {
+
+// Version 1. `sold` is kept equal to the live (reserved + paid) units of the sale's orders, in
+// the same transaction as each order change; the CHECK on it is the last line of defence
+// against oversell. The range checks mirror domain::validate.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE sales (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    stock INTEGER NOT NULL CHECK (stock >= 0 AND stock <= 1000000000),
+    per_user_limit INTEGER NOT NULL CHECK (per_user_limit >= 1),
+    price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+    starts_at_ms INTEGER NOT NULL,
+    ends_at_ms INTEGER NOT NULL,
+    reservation_ttl_s INTEGER NOT NULL CHECK (reservation_ttl_s BETWEEN 1 AND 604800),
+    require_token INTEGER NOT NULL CHECK (require_token IN (0, 1)),
+    sold INTEGER NOT NULL DEFAULT 0,
+    CHECK (ends_at_ms > starts_at_ms),
+    CHECK (sold >= 0 AND sold <= stock)
+) STRICT;
+
+CREATE TABLE orders (
+    id TEXT PRIMARY KEY NOT NULL,
+    sale_id TEXT NOT NULL REFERENCES sales (id),
+    user_id TEXT NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    status TEXT NOT NULL CHECK (status IN ('reserved', 'paid', 'cancelled', 'expired')),
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    idempotency_key TEXT CHECK (idempotency_key <> ''),
+    CHECK (expires_at_ms > created_at_ms)
+) STRICT;
+
+CREATE UNIQUE INDEX orders_idempotency ON orders (sale_id, user_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX orders_sale_status ON orders (sale_id, status);
+CREATE INDEX orders_sale_user ON orders (sale_id, user_id);
+)sql";
+
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kVersion1};
+
+void rollback_quietly(Database& db) noexcept {
+    try {
+        if (db.in_transaction()) db.exec("ROLLBACK");
+    } catch (const StoreError&) {
+        // The connection is closed by the caller, which is failing anyway.
+    }
+}
+
+}  // namespace
+
+int schema_version(Database& db) {
+    Statement statement(db, "PRAGMA user_version");
+    statement.step();
+    return static_cast<int>(statement.column_int64(0));
+}
+
+void migrate(Database& db) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        int version = schema_version(db);
+        if (version > kSchemaVersion) {
+            throw StoreError(fmt::format("orders database has schema version {}, newer than this "
+                                         "build's {}; refusing to touch it",
+                                         version, kSchemaVersion));
+        }
+        for (; version < kSchemaVersion; ++version) {
+            db.exec(kMigrations[static_cast<std::size_t>(version)]);
+            db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
+        }
+        db.exec("COMMIT");
+    } catch (...) {
+        rollback_quietly(db);
+        throw;
+    }
+}
+
+void check_schema_version(Database& db) {
+    int version = schema_version(db);
+    if (version != kSchemaVersion) {
+        throw StoreError(fmt::format("orders database has schema version {}, this build reads {}"
+                                     "{}",
+                                     version, kSchemaVersion,
+                                     version == 0 ? " (not a flashsale orders database?)" : ""));
+    }
+}
+
+}  // namespace flashsale::orders::sqlite

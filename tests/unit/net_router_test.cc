@@ -1,0 +1,115 @@
+#include "net/router.h"
+
+#include <string>
+#include <utility>
+
+#include <gtest/gtest.h>
+
+namespace flashsale::net {
+namespace {
+
+using boost::beast::http::verb;
+using Outcome = RouteMatch::Outcome;
+
+boost::asio::awaitable<Response> noop(RequestContext) { co_return Response{}; }
+
+Router make_router() {
+    Router router;
+    router.add(verb::get, "/", noop);
+    router.add(verb::get, "/api/v1/sales/{id}", noop);
+    router.add(verb::get, "/api/v1/sales/active", noop);
+    router.add(verb::post, "/api/v1/sales/{id}/purchase", noop);
+    router.add(verb::delete_, "/api/v1/sales/{id}/purchase", noop);
+    router.add(verb::get, "/a/{x}/c", noop);
+    router.add(verb::get, "/a/b/{y}", noop);
+    return router;
+}
+
+TEST(NetRouter, LiteralSegmentWinsOverCaptureWhateverTheOrderOfAdding) {
+    const Router router = make_router();
+    const auto literal = router.match(verb::get, "/api/v1/sales/active");
+    ASSERT_EQ(literal.outcome, Outcome::kFound);
+    EXPECT_EQ(literal.pattern, "/api/v1/sales/active");
+    EXPECT_TRUE(literal.params.values.empty());
+
+    const auto captured = router.match(verb::get, "/api/v1/sales/42");
+    ASSERT_EQ(captured.outcome, Outcome::kFound);
+    EXPECT_EQ(captured.pattern, "/api/v1/sales/{id}");
+    EXPECT_EQ(captured.params.get("id"), "42");
+    ASSERT_NE(captured.handler, nullptr);
+    EXPECT_TRUE(static_cast<bool>(*captured.handler));
+}
+
+TEST(NetRouter, FirstDifferingSegmentDecidesBetweenTwoCaptures) {
+    const Router router = make_router();
+    const auto match = router.match(verb::get, "/a/b/c");
+    ASSERT_EQ(match.outcome, Outcome::kFound);
+    EXPECT_EQ(match.pattern, "/a/b/{y}");
+    EXPECT_EQ(match.params.get("y"), "c");
+    EXPECT_EQ(router.match(verb::get, "/a/z/c").pattern, "/a/{x}/c");
+}
+
+TEST(NetRouter, CapturesArePercentDecoded) {
+    const Router router = make_router();
+    const auto match = router.match(verb::post, "/api/v1/sales/a%20b%2Fc/purchase");
+    ASSERT_EQ(match.outcome, Outcome::kFound);
+    EXPECT_EQ(match.params.get("id"), "a b/c");
+    // A literal segment matches its encoded spelling too.
+    EXPECT_EQ(router.match(verb::get, "/api/v1/sales/%61ctive").pattern, "/api/v1/sales/active");
+}
+
+TEST(NetRouter, QueryStringIsIgnored) {
+    const Router router = make_router();
+    const auto match = router.match(verb::get, "/api/v1/sales/7?x=1&id=9");
+    ASSERT_EQ(match.outcome, Outcome::kFound);
+    EXPECT_EQ(match.pattern, "/api/v1/sales/{id}");
+    EXPECT_EQ(match.params.get("id"), "7");
+    EXPECT_EQ(router.match(verb::get, "/?q=1").outcome, Outcome::kFound);
+}
+
+TEST(NetRouter, UnknownPathIsNotFound) {
+    const Router router = make_router();
+    EXPECT_EQ(router.match(verb::get, "/nope").outcome, Outcome::kNotFound);
+    EXPECT_EQ(router.match(verb::get, "/api/v1/sales").outcome, Outcome::kNotFound);
+    EXPECT_EQ(router.match(verb::get, "/api/v1/sales/1/2/3").outcome, Outcome::kNotFound);
+    EXPECT_EQ(router.match(verb::get, "/api/v1/sales/1/").outcome, Outcome::kNotFound);
+    EXPECT_TRUE(router.match(verb::get, "/nope").allow.empty());
+}
+
+TEST(NetRouter, KnownPathWithOtherMethodIsMethodNotAllowedWithAllowList) {
+    const Router router = make_router();
+    const auto match = router.match(verb::get, "/api/v1/sales/9/purchase");
+    EXPECT_EQ(match.outcome, Outcome::kMethodNotAllowed);
+    EXPECT_EQ(match.allow, "POST, DELETE");
+    EXPECT_EQ(match.handler, nullptr);
+
+    const auto put = router.match(verb::put, "/api/v1/sales/active");
+    EXPECT_EQ(put.outcome, Outcome::kMethodNotAllowed);
+    EXPECT_EQ(put.allow, "GET");  // one entry although two patterns match the path
+}
+
+TEST(NetRouter, MalformedTargetIsBadRequest) {
+    const Router router = make_router();
+    for (const char* target : {"", "*", "http://example.com/", "sales", "/a%zz", "/a b", "/#x"}) {
+        EXPECT_EQ(router.match(verb::get, target).outcome, Outcome::kBadRequest) << target;
+    }
+}
+
+TEST(NetRouter, PatternStorageSurvivesMovingTheRouter) {
+    Router router = make_router();
+    const auto before = router.match(verb::get, "/api/v1/sales/1");
+    Router moved = std::move(router);
+    const auto after = moved.match(verb::get, "/api/v1/sales/1");
+    EXPECT_EQ(before.pattern.data(), after.pattern.data());
+    EXPECT_EQ(after.pattern, "/api/v1/sales/{id}");
+}
+
+TEST(NetRouter, RouteParamsGetOfAbsentNameIsEmpty) {
+    RouteParams params;
+    params.values.emplace_back("id", "5");
+    EXPECT_EQ(params.get("id"), "5");
+    EXPECT_EQ(params.get("user"), "");
+}
+
+}  // namespace
+}  // namespace flashsale::net
