@@ -1,0 +1,35 @@
+// The flashsale command line as the tests run it: see flashsale_cli.h.
+#include "support/flashsale_cli.h"
+
+#include "support/server_process.h"
+
+namespace flashsale::testing {
+
+CommandResult run_flashsale(std::vector<std::string> args, const EnvOverrides& env,
+                            std::chrono::milliseconds timeout) {
+    args.insert(args.begin(), flashsale_binary());
+    EnvOverrides all{{"FLASHSALE_ADMIN_TOKEN", kAdminToken}, {"FLASHSALE_JWT_SECRET", kJwtSecret}};
+    all.insert(all.end(), env.begin(), env.end());
+    return run_command(std::move(args), all, timeout);
+}
+
+CommandResult run_verify(const std::filesystem::path& data_dir,
+                         const std::optional<std::string>& sale_id) {
+    std::vector<std::string> args{"verify", "--data-dir", data_dir.string()};
+    if (sale_id) {
+        args.push_back("--sale");
+        args.push_back(*sale_id);
+    }
+    return run_flashsale(std::move(args));
+}
+
+::testing::AssertionResult verify_is_clean(const std::filesystem::path& data_dir,
+                                           const std::optional<std::string>& sale_id) {
+    const CommandResult result = run_verify(data_dir, sale_id);
+    if (result.status.clean()) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << "flashsale verify --data-dir " << data_dir.string()
+           << (sale_id ? " --sale " + *sale_id : std::string()) << ": " << result.describe();
+}
+
+}  // namespace flashsale::testing
