@@ -37,7 +37,14 @@ struct ConfigFlags {
         command.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off");
     }
 
+    // The configuration with its secrets resolved (generated and kept in the data dir if absent).
     Config load() const {
+        Config config = load_unresolved();
+        resolve_secrets(config);
+        return config;
+    }
+
+    Config load_unresolved() const {
         ConfigSources sources;
         if (!config_file.empty()) sources.file = config_file;
         sources.environment = environment_from(environ);
@@ -45,9 +52,7 @@ struct ConfigFlags {
         if (workers >= 0) sources.overrides.emplace_back("server.workers", std::to_string(workers));
         if (!data_dir.empty()) sources.overrides.emplace_back("storage.data_dir", data_dir);
         if (!log_level.empty()) sources.overrides.emplace_back("log.level", log_level);
-        Config config = load_config(sources);
-        resolve_secrets(config);
-        return config;
+        return load_config(sources);
     }
 };
 
@@ -113,9 +118,12 @@ int run_cli(int argc, char** argv) {
 
     try {
         if (*serve_command) {
-            Config config = serve_flags.load();
+            Config config = serve_flags.load_unresolved();
+            // A token the operator set is theirs to know; one kept in the data dir is shown.
+            bool show_admin_token = config.auth.admin_token.empty();
+            resolve_secrets(config);
             set_up_logging(config.log.level);
-            return serve({config, demo_sale});
+            return serve({config, demo_sale, show_admin_token});
         }
         if (*mint_command) {
             Config config = mint_flags.load();

@@ -90,13 +90,18 @@ void create_demo_sale(stock::StockEngine& engine, asio::any_io_executor executor
                 format_rfc3339(sale.starts_at).c_str());
 }
 
-void print_banner(const Config& config, const std::string& host, std::uint16_t port) {
+void print_banner(const ServeOptions& options, const std::string& host, std::uint16_t port) {
+    const Config& config = options.config;
     auto base = fmt::format("http://{}:{}", host.find(':') != std::string::npos
                                                 ? "[" + host + "]" : host, port);
     std::printf("flashsale listening on %s\n", base.c_str());
-    std::printf("admin token: %s\n", config.auth.admin_token.c_str());
-    std::printf("sales (admin): curl -H 'Authorization: Bearer %s' %s/api/v1/admin/sales\n",
-                config.auth.admin_token.c_str(), base.c_str());
+    auto token_file = std::filesystem::path(config.storage.data_dir) / "admin_token";
+    if (options.show_admin_token) {
+        std::printf("admin token: %s (kept in %s)\n", config.auth.admin_token.c_str(),
+                    token_file.c_str());
+        std::printf("sales: curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/admin/sales\n",
+                    token_file.c_str(), base.c_str());
+    }
     std::printf("metrics: %s/metrics   health: %s/healthz\n", base.c_str(), base.c_str());
     std::fflush(stdout);
 }
@@ -134,7 +139,7 @@ int serve(const ServeOptions& options) {
     workers.start();
     server.start();
     if (options.demo_sale) create_demo_sale(engine, workers.executor(0), clock.now());
-    print_banner(config, host, server.port());
+    print_banner(options, host, server.port());
 
     wait_for_signal();
     server.stop_accepting();

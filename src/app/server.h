@@ -14,6 +14,7 @@ namespace flashsale::app {
 struct ServeOptions {
     Config config;
     bool demo_sale = false;  // create a sale that opens a minute after start (make run)
+    bool show_admin_token = false;  // print it in the start banner
 };
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.
