@@ -111,34 +111,48 @@ Awaitable<Response> patch_sale(ApiContext& context, RequestContext request) {
     co_return co_await std::move(answer);
 }
 
+namespace {
+
+enum class WindowChange { kStart, kStop };
+
 // start: the window opens now (if it was still ahead). stop: the window closes now.
-Awaitable<Response> start_sale(ApiContext& context, RequestContext request) {
+Result<domain::SalePatch> window_patch(const domain::Sale& sale, TimePoint now,
+                                       WindowChange change) {
+    domain::SalePatch patch;
+    if (change == WindowChange::kStart) {
+        if (sale.ended_at(now)) {
+            return make_error(Errc::kConflict, "the sale has ended; PATCH ends_at to reopen");
+        }
+        if (!sale.opened_at(now)) patch.starts_at = now;
+        return patch;
+    }
+    if (!sale.ended_at(now)) patch.ends_at = now;
+    // A sale stopped before it opened gets an empty-but-valid window that ended now.
+    if (!sale.opened_at(now)) patch.starts_at = now - std::chrono::milliseconds(1);
+    return patch;
+}
+
+Awaitable<Response> change_window(ApiContext& context, RequestContext request,
+                                  WindowChange change) {
     auto sale_id = std::string(request.params.get("id"));
     auto view = co_await context.stock.view(sale_id);
     if (!view) co_return error_response(view.error());
-    auto now = context.clock.now();
-    if (view->sale.ended_at(now)) {
-        co_return error_response(Errc::kConflict, "the sale has ended; PATCH ends_at to reopen");
-    }
-    domain::SalePatch patch;
-    if (!view->sale.opened_at(now)) patch.starts_at = now;
-    auto updated = co_await context.stock.update_sale(sale_id, std::move(patch));
+    auto patch = window_patch(view->sale, context.clock.now(), change);
+    if (!patch) co_return error_response(patch.error());
+    auto updated = co_await context.stock.update_sale(sale_id, std::move(*patch));
     auto answer = answer_sale(context, std::move(updated), http::status::ok);
     co_return co_await std::move(answer);
 }
 
+}  // namespace
+
+// Not coroutines: they hand their request to change_window's frame.
+Awaitable<Response> start_sale(ApiContext& context, RequestContext request) {
+    return change_window(context, std::move(request), WindowChange::kStart);
+}
+
 Awaitable<Response> stop_sale(ApiContext& context, RequestContext request) {
-    auto sale_id = std::string(request.params.get("id"));
-    auto view = co_await context.stock.view(sale_id);
-    if (!view) co_return error_response(view.error());
-    auto now = context.clock.now();
-    domain::SalePatch patch;
-    if (!view->sale.ended_at(now)) patch.ends_at = now;
-    // A sale stopped before it opened gets an empty-but-valid window that ended now.
-    if (!view->sale.opened_at(now)) patch.starts_at = now - std::chrono::milliseconds(1);
-    auto updated = co_await context.stock.update_sale(sale_id, std::move(patch));
-    auto answer = answer_sale(context, std::move(updated), http::status::ok);
-    co_return co_await std::move(answer);
+    return change_window(context, std::move(request), WindowChange::kStop);
 }
 
 Awaitable<Response> get_sale_stats(ApiContext& context, RequestContext request) {

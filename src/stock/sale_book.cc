@@ -109,43 +109,40 @@ JournalEntry SaleBook::end_reservation(Order& order, OrderStatus to, TimePoint n
     return domain::OrderTransitioned{order.id, order.sale_id, order.quantity, to, now};
 }
 
-Decision<Order> SaleBook::pay(const std::string& order_id, TimePoint now) {
+std::optional<Order> SaleBook::take_reserved(const std::string& order_id) {
     auto found = reserved_.find(order_id);
-    if (found == reserved_.end()) {
-        return {make_error(Errc::kInvalidTransition, "the order is not reserved"), std::nullopt};
-    }
+    if (found == reserved_.end()) return std::nullopt;
     Order order = std::move(found->second);
     reserved_.erase(found);
+    return order;
+}
+
+Decision<Order> SaleBook::pay(const std::string& order_id, TimePoint now) {
+    auto order = take_reserved(order_id);
+    if (!order) return {make_error(Errc::kInvalidTransition, "the order is not reserved"), {}};
     // Pay and expiry cannot both win: a payment after the deadline expires the order instead.
-    if (now >= order.expires_at) {
-        auto entry = end_reservation(order, OrderStatus::kExpired, now);
+    if (now >= order->expires_at) {
+        auto entry = end_reservation(*order, OrderStatus::kExpired, now);
         return {make_error(Errc::kInvalidTransition, "the reservation has expired"), entry};
     }
-    auto entry = end_reservation(order, OrderStatus::kPaid, now);
-    return {order, entry};
+    auto entry = end_reservation(*order, OrderStatus::kPaid, now);
+    return {*order, entry};
 }
 
 Decision<Order> SaleBook::cancel(const std::string& order_id, TimePoint now) {
-    auto found = reserved_.find(order_id);
-    if (found == reserved_.end()) {
-        return {make_error(Errc::kInvalidTransition, "the order is not reserved"), std::nullopt};
-    }
-    Order order = std::move(found->second);
-    reserved_.erase(found);
-    auto entry = end_reservation(order, OrderStatus::kCancelled, now);
-    return {order, entry};
+    auto order = take_reserved(order_id);
+    if (!order) return {make_error(Errc::kInvalidTransition, "the order is not reserved"), {}};
+    auto entry = end_reservation(*order, OrderStatus::kCancelled, now);
+    return {*order, entry};
 }
 
 std::vector<JournalEntry> SaleBook::expire_due(TimePoint now) {
     std::vector<JournalEntry> entries;
     while (!deadlines_.empty() && deadlines_.top().first <= now) {
-        auto order_id = deadlines_.top().second;
+        auto order = take_reserved(deadlines_.top().second);
         deadlines_.pop();
-        auto found = reserved_.find(order_id);
-        if (found == reserved_.end()) continue;  // paid or cancelled since
-        Order order = std::move(found->second);
-        reserved_.erase(found);
-        entries.push_back(end_reservation(order, OrderStatus::kExpired, now));
+        // An order paid or cancelled since leaves a stale deadline behind; it is skipped.
+        if (order) entries.push_back(end_reservation(*order, OrderStatus::kExpired, now));
     }
     return entries;
 }

@@ -42,7 +42,9 @@ public:
 
 private:
     Decision<domain::Order> refuse(Errc code, std::string message);
-    Decision<domain::Order> replay(const std::string& order_id);
+    Decision<domain::Order> replay(const std::string& slot);
+    // Removes a live reservation from the book and returns it; nullopt when it is not reserved.
+    std::optional<domain::Order> take_reserved(const std::string& order_id);
     domain::JournalEntry end_reservation(domain::Order& order, domain::OrderStatus to,
                                          TimePoint now);
     void track(const domain::Order& order);
