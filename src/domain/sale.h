@@ -14,7 +14,9 @@ namespace flashsale::domain {
 
 inline constexpr std::size_t kIdLengthMax = 64;
 inline constexpr std::int64_t kStockMax = 1'000'000'000;
-inline constexpr std::int32_t kReservationTtlMaxS = 7 * 24 * 3600;
+// Any TTL from 1 s up, as far as an int32 of seconds goes (68 years: deadlines stay far inside
+// what the stores and RFC 3339 can represent).
+inline constexpr std::int32_t kReservationTtlMaxS = 2'147'483'647;
 
 enum class SaleStatus { kUpcoming, kActive, kSoldOut, kEnded };
 std::string_view to_string(SaleStatus status);

@@ -22,7 +22,7 @@ CREATE TABLE sales (
     price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
     starts_at_ms INTEGER NOT NULL,
     ends_at_ms INTEGER NOT NULL,
-    reservation_ttl_s INTEGER NOT NULL CHECK (reservation_ttl_s BETWEEN 1 AND 604800),
+    reservation_ttl_s INTEGER NOT NULL CHECK (reservation_ttl_s >= 1),
     require_token INTEGER NOT NULL CHECK (require_token IN (0, 1)),
     sold INTEGER NOT NULL DEFAULT 0,
     CHECK (ends_at_ms > starts_at_ms),

@@ -84,6 +84,23 @@ TEST_F(AdminTest, StartOpensAnUpcomingSaleAndStopEndsIt) {
     EXPECT_TRUE(stop_and_verify());
 }
 
+// "Any value from 1 s up": a ten-year reservation is stored, answered and survives a restart.
+TEST_F(AdminTest, ReservationTtlTakesLongValues) {
+    SaleSpec spec = open_sale("long-ttl", 5, 1);
+    spec.reservation_ttl_s = 10LL * 365 * 24 * 3600;
+    ASSERT_TRUE(has_status(api().create_sale(spec), 201));
+    const HttpResponse order = api().purchase("a", "long-ttl");
+    ASSERT_TRUE(has_status(order, 202));
+    const auto expires_at = order.string_field("expires_at");
+    ASSERT_TRUE(expires_at.has_value()) << order.describe();
+    EXPECT_EQ(expires_at->substr(0, 4), rfc3339(seconds_from_now(spec.reservation_ttl_s)).substr(0, 4))
+        << order.describe();
+    ASSERT_TRUE(server().stop_gracefully());
+    ASSERT_TRUE(server().restart());
+    EXPECT_EQ(int_at(api().stats("long-ttl"), {"reserved"}), 1);
+    EXPECT_TRUE(stop_and_verify());
+}
+
 TEST_F(AdminTest, ReadinessAndJournalMetrics) {
     EXPECT_TRUE(has_status(api().http().get("/readyz"), 200));
     ASSERT_TRUE(has_status(api().create_sale(open_sale("m", 5, 1)), 201));
