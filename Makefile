@@ -16,9 +16,10 @@ build: deps
 	cmake --preset $(PRESET) >/dev/null
 	cmake --build --preset $(PRESET) -j $(JOBS)
 
+# Only the server: the quick start should not wait for the test suite to compile.
 release: deps
 	cmake --preset release >/dev/null
-	cmake --build --preset release -j $(JOBS)
+	cmake --build --preset release -j $(JOBS) --target flashsale
 
 run: release
 	build/release/src/app/flashsale serve --listen $(LISTEN) --data-dir $(DATA_DIR) --demo-sale
