@@ -2,6 +2,7 @@
 // checks the admin token before any of these runs. Fields are checked here for type; the
 // domain checks their ranges.
 #include <boost/json/array.hpp>
+#include <fmt/format.h>
 
 #include "api/errors.h"
 #include "api/handlers.h"
@@ -55,7 +56,7 @@ Result<domain::Sale> read_new_sale(const json::object& body, TimePoint now) {
     if (auto read = read_patch(body, patch); !read) return read.error();
     for (auto field : {"name", "stock", "starts_at", "ends_at"}) {
         if (!body.contains(field)) {
-            return make_error(Errc::kBadRequest, "'" + std::string(field) + "' is required");
+            return make_error(Errc::kBadRequest, fmt::format("'{}' is required", field));
         }
     }
     domain::Sale sale = domain::apply(domain::Sale{}, patch);

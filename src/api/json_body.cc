@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 #include "common/time_format.h"
 
@@ -31,7 +32,7 @@ Status reject_unknown_fields(const json::object& object,
                              std::initializer_list<std::string_view> known) {
     for (const auto& [key, value] : object) {
         if (std::find(known.begin(), known.end(), key) == known.end()) {
-            return make_error(Errc::kBadRequest, "unknown field '" + std::string(key) + "'");
+            return make_error(Errc::kBadRequest, fmt::format("unknown field '{}'", std::string_view(key)));
         }
     }
     return Ok{};
@@ -40,8 +41,7 @@ Status reject_unknown_fields(const json::object& object,
 namespace {
 
 Error field_error(std::string_view field, std::string_view expected) {
-    return make_error(Errc::kBadRequest,
-                      "'" + std::string(field) + "' must be " + std::string(expected));
+    return make_error(Errc::kBadRequest, fmt::format("'{}' must be {}", field, expected));
 }
 
 }  // namespace
@@ -52,7 +52,7 @@ Result<std::optional<std::int64_t>> read_integer(const json::object& object,
     auto found = object.find(field);
     if (found == object.end()) return std::optional<std::int64_t>{};
     const auto& value = found->value();
-    auto range = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+    auto range = fmt::format("an integer from {} to {}", min, max);
     std::int64_t number = 0;
     if (value.is_int64()) {
         number = value.get_int64();
