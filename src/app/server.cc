@@ -74,8 +74,8 @@ void wait_for_signal() {
 }
 
 // The demo sale of `make run`: opens a minute after start, for an hour.
-void create_demo_sale(stock::StockEngine& engine, asio::any_io_executor executor,
-                      TimePoint now) {
+domain::Sale create_demo_sale(stock::StockEngine& engine, asio::any_io_executor executor,
+                              TimePoint now) {
     domain::Sale sale{.id = fmt::format("demo-{}", to_unix_ms(now) / 1000),
                       .name = "Demo flash sale",
                       .stock = 100,
@@ -86,11 +86,11 @@ void create_demo_sale(stock::StockEngine& engine, asio::any_io_executor executor
                       .reservation_ttl_s = 300};
     auto created = asio::co_spawn(executor, engine.create_sale(sale), asio::use_future).get();
     if (!created) throw std::runtime_error("demo sale: " + created.error().message);
-    std::printf("demo sale '%s': 100 units, opens at %s\n", sale.id.c_str(),
-                format_rfc3339(sale.starts_at).c_str());
+    return sale;
 }
 
-void print_banner(const ServeOptions& options, const std::string& host, std::uint16_t port) {
+void print_banner(const ServeOptions& options, const std::string& host, std::uint16_t port,
+                  const std::optional<domain::Sale>& demo_sale) {
     const Config& config = options.config;
     auto base = fmt::format("http://{}:{}", host.find(':') != std::string::npos
                                                 ? "[" + host + "]" : host, port);
@@ -103,6 +103,11 @@ void print_banner(const ServeOptions& options, const std::string& host, std::uin
                     token_file.c_str(), base.c_str());
     }
     std::printf("metrics: %s/metrics   health: %s/healthz\n", base.c_str(), base.c_str());
+    if (demo_sale) {
+        std::printf("demo sale: %s/api/v1/sales/%s (%lld units, opens at %s)\n", base.c_str(),
+                    demo_sale->id.c_str(), static_cast<long long>(demo_sale->stock),
+                    format_rfc3339(demo_sale->starts_at).c_str());
+    }
     std::fflush(stdout);
 }
 
@@ -138,8 +143,9 @@ int serve(const ServeOptions& options) {
     engine.start();
     workers.start();
     server.start();
-    if (options.demo_sale) create_demo_sale(engine, workers.executor(0), clock.now());
-    print_banner(options, host, server.port());
+    std::optional<domain::Sale> demo_sale;
+    if (options.demo_sale) demo_sale = create_demo_sale(engine, workers.executor(0), clock.now());
+    print_banner(options, host, server.port(), demo_sale);
 
     wait_for_signal();
     server.stop_accepting();
