@@ -7,7 +7,9 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: deps build release run test clean
+FUZZ_SECONDS ?= 60
+
+.PHONY: deps build release run test fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -26,6 +28,18 @@ run: release
 
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)
+
+# Real fuzzing with clang + libFuzzer: each harness for FUZZ_SECONDS, from its seed corpus
+# (new inputs go to build/fuzz/corpus-<name>, so tests/fuzz/corpus stays as committed).
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	@for name in jwt rfc3339 json_body router; do \
+	  mkdir -p build/fuzz/corpus-$$name; \
+	  build/fuzz/tests/fuzz_$$name build/fuzz/corpus-$$name tests/fuzz/corpus/$$name \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
 
 clean:
 	rm -rf build

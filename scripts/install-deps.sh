@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages flashsale needs to build, run and test.
 # Idempotent: does nothing when every package is already installed.
+# --fuzz adds clang and libFuzzer's runtime, for `make fuzz`.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,10 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   googletest libgtest-dev libgmock-dev
 )
+
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -11,8 +11,9 @@ namespace {
 flashsale::net::Router make_router() {
     namespace http = boost::beast::http;
     flashsale::net::Router router;
-    flashsale::net::Handler none = [](flashsale::net::RequestContext) -> boost::asio::awaitable<flashsale::net::Response> {
-        co_return flashsale::net::Response{};
+    // Never called; not a coroutine, so that clang's coverage build can take this file.
+    flashsale::net::Handler none = [](flashsale::net::RequestContext) {
+        return boost::asio::awaitable<flashsale::net::Response>{};
     };
     for (const char* pattern : {"/healthz", "/api/v1/admin/sales", "/api/v1/admin/sales/{id}",
                                 "/api/v1/admin/sales/{id}/stats", "/api/v1/sales/{id}",
