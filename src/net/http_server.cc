@@ -38,7 +38,9 @@ tcp::acceptor open_acceptor(asio::io_context& context, const tcp::endpoint& endp
 HttpServer::HttpServer(WorkerPool& workers, Router router, ServerLimits limits, HttpHooks hooks)
     : workers_(workers),
       state_(std::make_shared<detail::ServerState>(std::move(router), limits, std::move(hooks),
-                                                   workers.size())) {}
+                                                   workers.size())) {
+    FS_CHECK(state_->hooks.error_response);
+}
 
 HttpServer::~HttpServer() { stop_accepting(); }
 

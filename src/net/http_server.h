@@ -34,7 +34,8 @@ struct ServerLimits {
 
 struct HttpHooks {
     // Builds the error answer (status and body); the server sets version, keep_alive and
-    // prepare_payload. Called on a worker thread. Empty: a plain-text fallback.
+    // prepare_payload. Called on a worker thread. Required: the mapping from errors to HTTP
+    // statuses lives in one place, the api layer.
     std::function<Response(ProtocolError, unsigned http_version)> error_response;
     // Once per response sent: the route pattern or "unmatched", the status, and the time since
     // the request header was read. Called on a worker thread; may be empty.

@@ -35,28 +35,6 @@ constexpr std::size_t kIdleReadBytes = 8 * 1024;
 constexpr std::size_t kDiscardReadBytes = 16 * 1024;
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 
-http::status fallback_status(ProtocolError error) {
-    switch (error) {
-        case ProtocolError::kBadRequest:
-            return http::status::bad_request;
-        case ProtocolError::kBodyTooLarge:
-            return http::status::payload_too_large;
-        case ProtocolError::kHeaderTooLarge:
-            return http::status::request_header_fields_too_large;
-        case ProtocolError::kNotFound:
-            return http::status::not_found;
-        case ProtocolError::kMethodNotAllowed:
-            return http::status::method_not_allowed;
-        case ProtocolError::kTooManyConnections:
-            return http::status::service_unavailable;
-        case ProtocolError::kTimeout:
-            return http::status::request_timeout;
-        case ProtocolError::kInternal:
-            return http::status::internal_server_error;
-    }
-    return http::status::internal_server_error;
-}
-
 // Version and keep-alive follow the request; the length follows the body.
 void finish(Response& response, unsigned version, bool keep_alive) {
     response.version(version);
@@ -93,13 +71,7 @@ ServerState::ServerState(Router router_in, ServerLimits limits_in, HttpHooks hoo
       sessions(worker_count) {}
 
 Response ServerState::error_response(ProtocolError error, unsigned version) const {
-    if (hooks.error_response) {
-        return hooks.error_response(error, version);
-    }
-    Response response{fallback_status(error), version};
-    response.set(http::field::content_type, "text/plain");
-    response.body() = std::string(to_string(error)) + "\n";
-    return response;
+    return hooks.error_response(error, version);
 }
 
 void ServerState::report(std::string_view route, unsigned status,

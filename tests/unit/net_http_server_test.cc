@@ -450,7 +450,9 @@ TEST(HttpServerListen, ThrowsWhenThePortIsTaken) {
     // No SO_REUSEPORT on this one, so the server's acceptors cannot share its port.
     asio::ip::tcp::acceptor taken(context, {asio::ip::address_v4::loopback(), 0});
     WorkerPool pool(2);
-    HttpServer server(pool, Router{}, ServerLimits{}, HttpHooks{});
+    HttpHooks hooks;
+    hooks.error_response = test_error_response;
+    HttpServer server(pool, Router{}, ServerLimits{}, hooks);
     EXPECT_THROW(server.listen(taken.local_endpoint()), boost::system::system_error);
 }
 
