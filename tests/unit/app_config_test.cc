@@ -4,10 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 
 #include "app/config.h"
+#include "unit/temp_dir.h"
 
 namespace flashsale::app {
 namespace {
@@ -16,15 +16,8 @@ namespace fs = std::filesystem;
 
 class ConfigTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("flashsale-config-test-" + std::to_string(std::random_device{}()));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
     fs::path write(const std::string& text, const std::string& name = "flashsale.toml") {
-        const fs::path path = dir_ / name;
+        const fs::path path = dir_.path() / name;
         std::ofstream(path) << text;
         return path;
     }
@@ -42,7 +35,7 @@ protected:
 
     std::string file_error(const std::string& text) { return error_of({.file = write(text)}); }
 
-    fs::path dir_;
+    flashsale::testing::TempDir dir_;
 };
 
 // Every piece must appear in the message.
@@ -249,8 +242,8 @@ TEST_F(ConfigTest, TomlSyntaxErrorNamesTheLine) {
 }
 
 TEST_F(ConfigTest, UnreadableFileIsRefused) {
-    expect_mentions(error_of({.file = dir_ / "missing.toml"}), {"missing.toml"});
-    expect_mentions(error_of({.file = dir_}), {"not a regular file"});
+    expect_mentions(error_of({.file = dir_.path() / "missing.toml"}), {"missing.toml"});
+    expect_mentions(error_of({.file = dir_.path()}), {"not a regular file"});
 }
 
 TEST_F(ConfigTest, EnvironmentFromKeepsFlashsaleEntries) {

@@ -4,12 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "app/secrets.h"
+#include "unit/temp_dir.h"
 
 namespace flashsale::app {
 namespace {
@@ -19,12 +19,8 @@ namespace fs = std::filesystem;
 class SecretsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() /
-                ("flashsale-secrets-test-" + std::to_string(std::random_device{}()));
-        fs::create_directories(root_);
-        config_.storage.data_dir = (root_ / "data" / "nested").string();
+        config_.storage.data_dir = (root_.path() / "data" / "nested").string();
     }
-    void TearDown() override { fs::remove_all(root_); }
 
     fs::path data_dir() const { return config_.storage.data_dir; }
 
@@ -39,7 +35,7 @@ protected:
         return info.st_mode & 0777;
     }
 
-    fs::path root_;
+    flashsale::testing::TempDir root_;
     Config config_;
 };
 
@@ -118,7 +114,7 @@ TEST_F(SecretsTest, ShortConfiguredSecretIsRefusedWithoutEchoingIt) {
     Config short_jwt = config_;
     short_jwt.auth.jwt_secret = "fifteen-chars!!";
     expect_short_secret_refused(short_jwt);
-    EXPECT_FALSE(fs::exists(root_ / "data"));
+    EXPECT_FALSE(fs::exists(root_.path() / "data"));
 }
 
 TEST_F(SecretsTest, EnvironmentProvidedSecretIsNotWritten) {
@@ -137,12 +133,12 @@ TEST_F(SecretsTest, BothProvidedLeavesTheDiskAlone) {
     resolve_secrets(config_);
     EXPECT_EQ(config_.auth.admin_token, "admin-token-of-some-length");
     EXPECT_EQ(config_.auth.jwt_secret, "jwt-secret-of-some-length");
-    EXPECT_FALSE(fs::exists(root_ / "data"));
+    EXPECT_FALSE(fs::exists(root_.path() / "data"));
 }
 
 TEST_F(SecretsTest, UnusableDataDirIsAConfigError) {
-    std::ofstream(root_ / "a-file") << "x";
-    config_.storage.data_dir = (root_ / "a-file" / "data").string();
+    std::ofstream(root_.path() / "a-file") << "x";
+    config_.storage.data_dir = (root_.path() / "a-file" / "data").string();
     EXPECT_THROW(resolve_secrets(config_), ConfigError);
 }
 

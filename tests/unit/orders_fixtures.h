@@ -1,9 +1,6 @@
-// Helpers shared by the orders unit tests: a temporary directory removed at the end of the
-// test, builders for sales, orders and journal entries, and an OrderStore that does nothing,
+// Helpers shared by the orders unit tests: the unit tests' temporary directory, builders for sales, orders and journal entries, and an OrderStore that does nothing,
 // for fakes to derive from.
 #pragma once
-
-#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -14,33 +11,14 @@
 #include <gtest/gtest.h>
 
 #include "domain/order_journal.h"
+#include "unit/temp_dir.h"
 #include "orders/order_store.h"
 
 namespace flashsale::orders::testing {
 
 using namespace std::chrono_literals;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "flashsale-orders-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code error;
-        std::filesystem::remove_all(path_, error);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path file(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
-};
+using flashsale::testing::TempDir;
 
 // Every test sale opens at kStart and closes an hour later.
 inline const TimePoint kStart = from_unix_ms(1'700'000'000'000);
