@@ -10,6 +10,7 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   googletest libgtest-dev libgmock-dev
+  libhiredis-dev redis-server redis-tools libpq-dev postgresql-15 nginx-light
 )
 
 if [ "${1:-}" = "--fuzz" ]; then

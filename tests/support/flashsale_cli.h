@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "support/process.h"
+#include "services/process.h"
 
 namespace flashsale::testing {
 

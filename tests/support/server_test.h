@@ -11,7 +11,7 @@
 #include "support/api.h"
 #include "support/flashsale_cli.h"
 #include "support/server_process.h"
-#include "support/temp_dir.h"
+#include "services/temp_dir.h"
 
 namespace flashsale::testing {
 

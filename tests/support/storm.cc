@@ -11,7 +11,7 @@
 #include <iostream>
 
 #include "support/jwt.h"
-#include "support/process.h"
+#include "services/process.h"
 
 namespace flashsale::testing {
 namespace asio = boost::asio;

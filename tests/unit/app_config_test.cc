@@ -7,7 +7,7 @@
 #include <string>
 
 #include "app/config.h"
-#include "unit/temp_dir.h"
+#include "services/temp_dir.h"
 
 namespace flashsale::app {
 namespace {

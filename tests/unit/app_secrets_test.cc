@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "app/secrets.h"
-#include "unit/temp_dir.h"
+#include "services/temp_dir.h"
 
 namespace flashsale::app {
 namespace {

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/order_journal.h"
-#include "unit/temp_dir.h"
+#include "services/temp_dir.h"
 #include "orders/order_store.h"
 
 namespace flashsale::orders::testing {

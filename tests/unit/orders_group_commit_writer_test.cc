@@ -63,7 +63,7 @@ std::vector<std::string> order_ids(int count) {
 TEST(GroupCommitWriterTest, ManyThreadsAppendEveryCallbackFiresOnceInOrder) {
     constexpr int kThreads = 4, kPerThread = 5000, kTotal = kThreads * kPerThread;
     testing::TempDir dir;
-    auto file = dir.file("orders.db");
+    auto file = dir / "orders.db";
     Histogram batch_size({1, 2, 4, 16, 64, 256, 1024});
     Histogram latency(latency_buckets_s());
     Counter commits;

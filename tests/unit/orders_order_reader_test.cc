@@ -58,7 +58,7 @@ asio::awaitable<Observed> read_all(OrderReader& reader) {
 
 TEST(OrderReaderTest, FindsOrdersOnThePoolAndResumesOnTheCallersThread) {
     testing::TempDir dir;
-    SqliteOrderStore sqlite(dir.file("orders.db"));
+    SqliteOrderStore sqlite(dir / "orders.db");
     sqlite.apply(std::vector{saved(make_sale("s1", 10, 3)),
                              reserved(make_order("o1", "s1", "u1", 2))});
     ThreadRecordingStore store(sqlite);

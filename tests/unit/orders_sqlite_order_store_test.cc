@@ -52,7 +52,7 @@ std::string message_of(OrderStore& store, std::vector<domain::JournalEntry> batc
 class SqliteOrderStoreTest : public ::testing::Test {
 protected:
     testing::TempDir dir_;
-    std::filesystem::path file_ = dir_.file("orders.db");
+    std::filesystem::path file_ = dir_ / "orders.db";
 };
 
 TEST_F(SqliteOrderStoreTest, AppliedBatchesSurviveReopen) {
@@ -205,7 +205,7 @@ TEST_F(SqliteOrderStoreTest, ReadOnlyStoreRefusesWritesAndForeignFiles) {
     SqliteOrderStore read_only(file_, true);
     EXPECT_THROW(read_only.apply(std::vector{saved(make_sale("s1", 1, 1))}), StoreError);
 
-    auto other = dir_.file("other.db");
+    auto other = dir_ / "other.db";
     { sqlite::Database db(other, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE); }
     EXPECT_THROW(SqliteOrderStore(other, true), StoreError);
 }
@@ -336,7 +336,7 @@ protected:
     }
 
     testing::TempDir dir_;
-    std::filesystem::path file_ = dir_.file("orders.db");
+    std::filesystem::path file_ = dir_ / "orders.db";
 };
 
 TEST_P(VerifyTest, ReportsThePlantedViolation) {

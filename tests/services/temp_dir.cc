@@ -1,5 +1,5 @@
 // TempDir: see temp_dir.h.
-#include "support/temp_dir.h"
+#include "services/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

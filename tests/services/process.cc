@@ -1,7 +1,7 @@
 // Child processes for tests: see process.h. fork/exec rather than posix_spawn, because the child
 // asks the kernel to kill it when the test process dies (PR_SET_PDEATHSIG), so that a crashed or
 // aborted test never leaves a server behind.
-#include "support/process.h"
+#include "services/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
