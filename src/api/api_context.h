@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <string>
 
 #include "common/clock.h"
@@ -31,6 +32,7 @@ struct ApiContext {
     std::string admin_token;
     std::string jwt_secret;
     MetricsRegistry& metrics;
+    std::function<bool()> stock_ready = [] { return true; };  // the engine's backend answers
     PurchaseMetrics purchases{metrics};
 };
 

@@ -1,4 +1,5 @@
-// GET /healthz (the process answers), GET /readyz (the order store answers), GET /metrics.
+// GET /healthz (the process answers), GET /readyz (the order store and the stock engine's
+// backend answer), GET /metrics.
 #include <boost/json/object.hpp>
 
 #include "api/errors.h"
@@ -17,6 +18,9 @@ Awaitable<Response> get_ready(ApiContext& context, RequestContext) {
     bool ready = co_await context.orders.ping();
     if (!ready) {
         co_return error_response(Errc::kUnavailable, "the order store does not answer");
+    }
+    if (!context.stock_ready()) {
+        co_return error_response(Errc::kUnavailable, "the stock engine's backend does not answer");
     }
     co_return json_response(http::status::ok, boost::json::object{{"status", "ready"}});
 }

@@ -1,6 +1,7 @@
 // GET /api/v1/orders/{id}, POST .../pay, POST .../cancel: only the order's own user sees or
-// changes it; anyone else gets 404, so order ids reveal nothing. Reads come from the order
-// store; changes go through the stock engine, which owns the reservation and its stock.
+// changes it; anyone else gets 404, so order ids reveal nothing. Reads come from the stock
+// engine where it keeps the freshest copy (Redis), else from the order store; changes go
+// through the stock engine, which owns the reservation and its stock.
 #include "api/auth.h"
 #include "api/errors.h"
 #include "api/handlers.h"
@@ -17,7 +18,17 @@ Awaitable<Result<domain::Order>> find_own_order(ApiContext& context,
     auto user = authenticate_user(request.request, context);
     if (!user) co_return user.error();
     auto order_id = std::string(request.params.get("id"));
-    auto order = co_await context.orders.find_order(std::move(order_id));
+    auto held = context.stock.find_order(order_id);
+    auto fresh = co_await std::move(held);
+    std::optional<domain::Order> order;
+    if (fresh) {
+        order = std::move(*fresh);
+    } else if (fresh.error().code != Errc::kNotFound) {
+        co_return fresh.error();
+    } else {
+        auto stored = context.orders.find_order(std::move(order_id));
+        order = co_await std::move(stored);
+    }
     if (!order || order->user_id != *user) {
         co_return make_error(Errc::kNotFound, "no such order");
     }

@@ -11,17 +11,14 @@
 #include "app/config.h"
 #include "app/secrets.h"
 #include "app/server.h"
+#include "app/tools.h"
 #include "common/jwt.h"
-#include "orders/sqlite_order_store.h"
 
 extern char** environ;
 
 namespace flashsale::app {
 
 namespace {
-
-constexpr int kExitViolations = 1;
-constexpr int kExitError = 2;
 
 // Flags shared by every subcommand that needs the configuration.
 struct ConfigFlags {
@@ -62,24 +59,6 @@ void set_up_logging(const std::string& level) {
     spdlog::set_default_logger(logger);
 }
 
-int verify_command(const std::string& data_dir, const std::string& sale_id) {
-    auto file = std::filesystem::path(data_dir) / "flashsale.db";
-    if (!std::filesystem::exists(file)) {
-        std::fprintf(stderr, "verify: no database at %s\n", file.c_str());
-        return kExitError;
-    }
-    orders::SqliteOrderStore store(file, /*read_only=*/true);
-    auto violations = store.verify(sale_id.empty() ? std::nullopt : std::optional(sale_id));
-    for (const auto& violation : violations) {
-        std::printf("%s sale=%s: %s\n", violation.invariant.c_str(), violation.sale_id.c_str(),
-                    violation.detail.c_str());
-    }
-    if (!violations.empty()) return kExitViolations;
-    std::printf("verify: clean (I1-I6 hold%s)\n",
-                sale_id.empty() ? "" : (" for sale " + sale_id).c_str());
-    return 0;
-}
-
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -105,10 +84,20 @@ int run_cli(int argc, char** argv) {
     mint_command->add_option("--ttl-s", ttl_s, "Seconds until the token expires")
         ->check(CLI::Range(1, 31'536'000));
 
-    std::string verify_dir, verify_sale;
-    auto* verify = app.add_subcommand("verify", "Check invariants I1-I6 against the store");
-    verify->add_option("--data-dir", verify_dir, "Directory of the database")->required();
+    ConfigFlags verify_flags;
+    std::string verify_sale;
+    auto* verify = app.add_subcommand("verify", "Check invariants I1-I6 against the stores");
+    verify_flags.add_to(*verify, false);
     verify->add_option("--sale", verify_sale, "Check only this sale");
+
+    // Operator tools of the production backends; each reads the same configuration as serve.
+    ConfigFlags tool_flags;
+    auto* migrate = app.add_subcommand("migrate", "Apply the PostgreSQL schema migrations");
+    auto* reconcile = app.add_subcommand(
+        "reconcile", "Compare Redis with PostgreSQL; rebuild sales Redis lost or is behind on");
+    auto* consume = app.add_subcommand(
+        "consume", "Run only the order pipeline (Redis streams -> PostgreSQL) until SIGTERM");
+    for (auto* tool : {migrate, reconcile, consume}) tool_flags.add_to(*tool, false);
 
     try {
         app.parse(argc, argv);
@@ -133,7 +122,15 @@ int run_cli(int argc, char** argv) {
                       << "\n";
             return 0;
         }
-        return verify_command(verify_dir, verify_sale);
+        if (*verify) {
+            return verify_command(verify_flags.load_unresolved(),
+                                  verify_sale.empty() ? std::nullopt : std::optional(verify_sale));
+        }
+        Config config = tool_flags.load_unresolved();
+        set_up_logging(config.log.level);
+        if (*migrate) return migrate_command(config);
+        if (*reconcile) return reconcile_command(config);
+        return consume_command(config);
     } catch (const ConfigError& error) {
         std::fprintf(stderr, "flashsale: configuration error: %s\n", error.what());
     } catch (const std::exception& error) {

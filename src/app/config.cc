@@ -25,6 +25,9 @@ constexpr std::int64_t kMiB = 1024 * kKiB;
 constexpr std::int64_t kGiB = 1024 * kMiB;
 constexpr std::int64_t kTimeoutMaxMs = 3'600'000;
 constexpr std::string_view kEnvPrefix = "FLASHSALE_";
+constexpr std::array<std::string_view, 2> kStockEngines = {"memory", "redis"};
+constexpr std::array<std::string_view, 2> kOrderStores = {"sqlite", "postgres"};
+constexpr std::array<std::string_view, 2> kOnOff = {"on", "off"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
                                                         "error", "critical", "off"};
 
@@ -73,9 +76,37 @@ constexpr Setting kSettings[] = {
     {"sales.expiry_sweep_ms", "FLASHSALE_EXPIRY_SWEEP_MS", Kind::kInteger, 10, 10'000,
      &config_field<&Config::sales, &SalesConfig::expiry_sweep_ms>,
      "how often unpaid reservations past their deadline are released to stock"},
-    {"log.level", "FLASHSALE_LOG_LEVEL", Kind::kLogLevel, 0, 0,
+    {"stock.engine", "FLASHSALE_STOCK_ENGINE", Kind::kChoice, 0, 0,
+     &config_field<&Config::stock, &StockConfig::engine>,
+     "where stock lives: memory (embedded) or redis (shared by every node; needs postgres)",
+     kStockEngines},
+    {"orders.store", "FLASHSALE_ORDERS_STORE", Kind::kChoice, 0, 0,
+     &config_field<&Config::orders, &OrdersConfig::store>,
+     "where orders live: sqlite (embedded, in data_dir) or postgres", kOrderStores},
+    {"orders.pipeline", "FLASHSALE_ORDERS_PIPELINE", Kind::kChoice, 0, 0,
+     &config_field<&Config::orders, &OrdersConfig::pipeline>,
+     "redis engine: on = this node also moves the order streams into PostgreSQL", kOnOff},
+    {"orders.pipeline_batch_max", "FLASHSALE_ORDERS_PIPELINE_BATCH_MAX", Kind::kCount, 1, 100'000,
+     &config_field<&Config::orders, &OrdersConfig::pipeline_batch_max>,
+     "redis engine: most stream entries written to PostgreSQL in one transaction"},
+    {"redis.host", "FLASHSALE_REDIS_HOST", Kind::kString, 0, 0,
+     &config_field<&Config::redis, &RedisConfig::host>, "Redis server host (redis engine)"},
+    {"redis.port", "FLASHSALE_REDIS_PORT", Kind::kInteger, 1, 65535,
+     &config_field<&Config::redis, &RedisConfig::port>, "Redis server port"},
+    {"redis.password", "FLASHSALE_REDIS_PASSWORD", Kind::kSecret, 0, 0,
+     &config_field<&Config::redis, &RedisConfig::password>, "Redis AUTH password; empty = none"},
+    {"redis.connect_timeout_ms", "FLASHSALE_REDIS_CONNECT_TIMEOUT_MS", Kind::kInteger, 1,
+     kTimeoutMaxMs, &config_field<&Config::redis, &RedisConfig::connect_timeout_ms>,
+     "time allowed to connect to Redis; reconnects back off exponentially"},
+    {"redis.command_timeout_ms", "FLASHSALE_REDIS_COMMAND_TIMEOUT_MS", Kind::kInteger, 1,
+     kTimeoutMaxMs, &config_field<&Config::redis, &RedisConfig::command_timeout_ms>,
+     "a Redis command unanswered this long fails (503) and the connection is renewed"},
+    {"postgres.conninfo", "FLASHSALE_POSTGRES_CONNINFO", Kind::kSecret, 0, 0,
+     &config_field<&Config::postgres, &PostgresConfig::conninfo>,
+     "libpq connection string of the orders database (orders.store = postgres)"},
+    {"log.level", "FLASHSALE_LOG_LEVEL", Kind::kChoice, 0, 0,
      &config_field<&Config::log, &LogConfig::level>,
-     "least severe level logged: trace, debug, info, warn, error, critical or off"},
+     "least severe level logged: trace, debug, info, warn, error, critical or off", kLogLevels},
 };
 
 [[noreturn]] void fail(std::string_view where, std::string_view reason) {
@@ -158,10 +189,11 @@ std::optional<std::string> string_problem(const Setting& setting, const std::str
             auto endpoint = parse_listen(text);
             return endpoint ? std::nullopt : std::optional(endpoint.error().message);
         }
-        case Kind::kLogLevel:
-            if (std::find(kLogLevels.begin(), kLogLevels.end(), text) == kLogLevels.end()) {
-                return fmt::format("unknown log level '{}' (expected one of {})", text,
-                                   fmt::join(kLogLevels, ", "));
+        case Kind::kChoice:
+            if (std::find(setting.choices.begin(), setting.choices.end(), text) ==
+                setting.choices.end()) {
+                return fmt::format("unknown value '{}' (expected one of {})", text,
+                                   fmt::join(setting.choices, ", "));
             }
             return std::nullopt;
         case Kind::kString:
@@ -347,6 +379,16 @@ std::string range_text(const Setting& setting) {
     return is_numeric(setting.kind) ? fmt::format(" ({}..{})", setting.min, setting.max) : "";
 }
 
+// Settings that are valid alone but not together.
+void check_backends(const Config& config) {
+    if (config.stock.engine == "redis" && config.orders.store != "postgres") {
+        fail("stock.engine", "the redis engine needs orders.store = \"postgres\"");
+    }
+    if (config.orders.store == "postgres" && config.postgres.conninfo.empty()) {
+        fail("orders.store", "postgres needs postgres.conninfo");
+    }
+}
+
 }  // namespace
 
 Config load_config(const ConfigSources& sources) {
@@ -360,6 +402,7 @@ Config load_config(const ConfigSources& sources) {
     for (const auto& [key, value] : sources.overrides) {
         apply_override(config, key, value);
     }
+    check_backends(config);
     return config;
 }
 

@@ -45,6 +45,31 @@ struct SalesConfig {
     int expiry_sweep_ms = 100;
 };
 
+// Where stock lives: "memory" (embedded) or "redis" (shared by every node).
+struct StockConfig {
+    std::string engine = "memory";
+};
+
+// Where orders live: "sqlite" (embedded, under data_dir) or "postgres". With the Redis engine,
+// the order pipeline moves each sale's stream into PostgreSQL.
+struct OrdersConfig {
+    std::string store = "sqlite";
+    std::string pipeline = "on";  // "off": this node serves but leaves the streams to others
+    std::size_t pipeline_batch_max = 512;
+};
+
+struct RedisConfig {
+    std::string host = "127.0.0.1";
+    int port = 6379;
+    std::string password;
+    int connect_timeout_ms = 1000;
+    int command_timeout_ms = 1000;
+};
+
+struct PostgresConfig {
+    std::string conninfo;  // libpq connection string; may hold a password
+};
+
 struct LogConfig {
     std::string level = "info";
 };
@@ -54,6 +79,10 @@ struct Config {
     StorageConfig storage;
     AuthConfig auth;
     SalesConfig sales;
+    StockConfig stock;
+    OrdersConfig orders;
+    RedisConfig redis;
+    PostgresConfig postgres;
     LogConfig log;
 };
 
@@ -89,7 +118,7 @@ enum class SettingKind {
     kString,    // any non-empty text
     kSecret,    // text, may be empty; never echoed in messages or help
     kListen,    // HOST:PORT, see split_listen
-    kLogLevel,  // trace, debug, info, warn, error, critical, off
+    kChoice,    // one of Setting::choices
     kInteger,   // int in min..max
     kCount,     // std::size_t in min..max
     kBytes,     // std::size_t in min..max; text may end in KiB, MiB or GiB
@@ -112,6 +141,7 @@ struct Setting {
     std::int64_t max;
     SettingField field;
     std::string_view help;
+    std::span<const std::string_view> choices = {};  // kChoice only
 };
 
 // The table, in the order of the sample file; lets the CLI make one flag per setting.

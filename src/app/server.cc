@@ -19,10 +19,7 @@
 #include "common/time_format.h"
 #include "net/http_server.h"
 #include "net/worker_pool.h"
-#include "orders/group_commit_writer.h"
-#include "orders/order_reader.h"
-#include "orders/sqlite_order_store.h"
-#include "stock/memory_stock_engine.h"
+#include "app/backends.h"
 
 namespace flashsale::app {
 
@@ -53,24 +50,6 @@ net::ServerLimits limits_of(const ServerConfig& server) {
     limits.request_timeout = std::chrono::milliseconds(server.request_timeout_ms);
     limits.max_connections = server.max_connections;
     return limits;
-}
-
-orders::WriterMetrics writer_metrics(MetricsRegistry& registry) {
-    return {&registry.histogram("flashsale_journal_batch_size", "Entries per group commit",
-                                {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}),
-            &registry.histogram("flashsale_journal_commit_seconds",
-                                "Time to commit one batch, fsync included", latency_buckets_s()),
-            &registry.counter("flashsale_journal_commits_total", "Group commits")};
-}
-
-// Blocks until SIGINT or SIGTERM arrives.
-void wait_for_signal() {
-    asio::io_context signals_context;
-    asio::signal_set signals(signals_context, SIGINT, SIGTERM);
-    signals.async_wait([](const boost::system::error_code&, int signal) {
-        spdlog::info("received signal {}, shutting down", signal);
-    });
-    signals_context.run();
 }
 
 // The demo sale of `make run`: opens a minute after start, for an hour.
@@ -113,6 +92,16 @@ void print_banner(const ServeOptions& options, const std::string& host, std::uin
 
 }  // namespace
 
+// Blocks until SIGINT or SIGTERM arrives.
+void wait_for_signal() {
+    asio::io_context signals_context;
+    asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+    signals.async_wait([](const boost::system::error_code&, int signal) {
+        spdlog::info("received signal {}, shutting down", signal);
+    });
+    signals_context.run();
+}
+
 int serve(const ServeOptions& options) {
     const Config& config = options.config;
     raise_file_limit();
@@ -120,27 +109,19 @@ int serve(const ServeOptions& options) {
     SystemClock clock;
     MetricsRegistry metrics;
 
-    orders::SqliteOrderStore store(std::filesystem::path(config.storage.data_dir) / "flashsale.db");
-    orders::GroupCommitWriter writer(store, {config.storage.writer_batch_max},
-                                     writer_metrics(metrics));
     net::WorkerPool workers(worker_count(config));
-    std::vector<asio::any_io_executor> executors;
-    for (std::size_t i = 0; i < workers.size(); ++i) executors.push_back(workers.executor(i));
-    stock::MemoryStockEngine engine(
-        executors, writer, clock,
-        {std::chrono::milliseconds(config.sales.expiry_sweep_ms)});
-    for (auto& sale : store.load_sales()) engine.restore(sale, store.load_orders(sale.id));
-    orders::OrderReader reader(store, static_cast<std::size_t>(config.storage.reader_threads));
+    auto backends = make_backends(config, workers, clock, metrics);
+    auto& engine = backends->engine();
 
-    api::ApiContext context{engine, reader, clock, config.auth.admin_token,
-                            config.auth.jwt_secret, metrics};
+    api::ApiContext context{engine, backends->reader(), clock, config.auth.admin_token,
+                            config.auth.jwt_secret, metrics,
+                            [&backends] { return backends->stock_ready(); }};
     net::HttpServer server(workers, api::make_router(context), limits_of(config.server),
                            api::make_hooks(context));
     auto [host, port] = split_listen(config.server.listen);
     server.listen({asio::ip::make_address(host), port});
 
-    writer.start();
-    engine.start();
+    backends->start();
     workers.start();
     server.start();
     std::optional<domain::Sale> demo_sale;
@@ -151,11 +132,10 @@ int serve(const ServeOptions& options) {
     server.stop_accepting();
     bool drained = server.drain(std::chrono::milliseconds(config.server.shutdown_timeout_ms));
     if (!drained) spdlog::warn("shutdown deadline passed with connections still open");
-    engine.stop();
+    backends->stop_serving();
     workers.stop();
     workers.join();
-    writer.stop();  // commits every decision taken, expiries included
-    reader.stop();
+    backends->stop();
     spdlog::info("stopped cleanly");
     return 0;
 }

@@ -20,4 +20,7 @@ struct ServeOptions {
 // Runs until SIGINT or SIGTERM; returns the process exit code.
 int serve(const ServeOptions& options);
 
+// Blocks until SIGINT or SIGTERM arrives.
+void wait_for_signal();
+
 }  // namespace flashsale::app

@@ -109,6 +109,10 @@ Awaitable<Result<domain::Order>> MemoryStockEngine::cancel(std::string sale_id,
     return with_book<domain::Order>(std::move(sale_id), std::move(act));
 }
 
+Awaitable<Result<domain::Order>> MemoryStockEngine::find_order(std::string) {
+    co_return make_error(Errc::kNotFound, "the order store holds the orders");
+}
+
 Awaitable<Result<domain::Sale>> MemoryStockEngine::create_sale(domain::Sale sale) {
     auto& shard = shard_for(sale.id);
     auto decide = [&shard, sale = std::move(sale)]() mutable -> Decision<domain::Sale> {

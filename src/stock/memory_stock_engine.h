@@ -38,6 +38,8 @@ public:
     Awaitable<Result<domain::Order>> reserve(ReserveRequest request) override;
     Awaitable<Result<domain::Order>> pay(std::string sale_id, std::string order_id) override;
     Awaitable<Result<domain::Order>> cancel(std::string sale_id, std::string order_id) override;
+    // Always kNotFound: the store is written before any answer, so it is as fresh.
+    Awaitable<Result<domain::Order>> find_order(std::string order_id) override;
     Awaitable<Result<domain::Sale>> create_sale(domain::Sale sale) override;
     Awaitable<Result<domain::Sale>> update_sale(std::string sale_id,
                                                 domain::SalePatch patch) override;

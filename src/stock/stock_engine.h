@@ -59,6 +59,11 @@ public:
     // reserved -> cancelled; the quantity returns to stock exactly once.
     virtual Awaitable<Result<domain::Order>> cancel(std::string sale_id, std::string order_id) = 0;
 
+    // The engine's own, freshest record of an order, where it keeps one (the Redis engine keeps
+    // every order of a sale; the embedded engine's store is always as fresh, so it keeps none).
+    // kNotFound sends the caller to the order store.
+    virtual Awaitable<Result<domain::Order>> find_order(std::string order_id) = 0;
+
     // kConflict when the id is taken.
     virtual Awaitable<Result<domain::Sale>> create_sale(domain::Sale sale) = 0;
     // kNotFound; kBadRequest for invalid fields; kConflict when the change contradicts what is

@@ -223,7 +223,7 @@ TEST_F(ConfigTest, SplitListenHandlesIpv4Ipv6AndNames) {
 
 TEST_F(ConfigTest, BadLogLevelIsRefused) {
     expect_mentions(file_error("[log]\nlevel = \"verbose\"\n"),
-                    {"log.level", "unknown log level 'verbose'", "trace, debug"});
+                    {"log.level", "unknown value 'verbose'", "trace, debug"});
     expect_mentions(error_of({.environment = {{"FLASHSALE_LOG_LEVEL", "INFO"}}}), {"INFO"});
     for (const char* level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
         EXPECT_EQ(load_config({.overrides = {{"log.level", level}}}).log.level, level);
