@@ -17,10 +17,19 @@
 
 namespace flashsale::orders {
 
-// A store that cannot do its work (disk full, I/O error, corrupt file). Fatal for writes.
+// A store that cannot do its work (disk full, I/O error, corrupt file, lost connection).
 class StoreError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+};
+
+// The store refused a batch for its content (a CHECK, a unique index or a foreign key, or a
+// journal that disagrees with the stored rows) and rolled all of it back. Unlike a plain
+// StoreError (disk, lost connection), retrying the same batch fails again: the journal holds a
+// decision the database's last line of defence forbids, which is a bug upstream.
+class ConstraintViolation : public StoreError {
+public:
+    using StoreError::StoreError;
 };
 
 // One broken invariant found by verify: which one (I1..I6), where, and what.
@@ -44,7 +53,8 @@ public:
     virtual ~OrderStore() = default;
 
     // Applies the entries in order, in one transaction: all become durable or none does.
-    // Throws StoreError when the transaction cannot commit.
+    // Throws StoreError when the transaction cannot commit; ConstraintViolation (a StoreError)
+    // when the store refuses the batch's content (the PostgreSQL store; SQLite throws StoreError).
     virtual void apply(std::span<const domain::JournalEntry> batch) = 0;
 
     virtual std::vector<domain::Sale> load_sales() = 0;
