@@ -1,5 +1,7 @@
 #include "app/tools.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -38,11 +40,14 @@ clients::RedisOptions redis_options_of(const Config& config) {
             .command_timeout = std::chrono::milliseconds(config.redis.command_timeout_ms)};
 }
 
-// A pipeline for a tool: consumes under its own name, so that live nodes' leases are honoured.
+// A pipeline for a tool, consuming as "<role>@<host>": live nodes' leases are honoured, and a
+// tool restarted on the same host takes its own leases and unacknowledged entries back at once.
 orders::OrderPipeline tool_pipeline(const Config& config, orders::OrderStore& store,
                                     const char* role) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
     return orders::OrderPipeline(redis_options_of(config), store,
-                                 {.consumer = std::string(role) + ":" + std::to_string(getpid()),
+                                 {.consumer = std::string(role) + "@" + host,
                                   .batch_max = config.orders.pipeline_batch_max});
 }
 

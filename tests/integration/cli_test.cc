@@ -10,7 +10,7 @@
 
 #include "support/jwt.h"
 #include "support/server_test.h"
-#include "support/sqlite_tamper.h"
+#include "support/store_tamper.h"
 
 namespace flashsale::testing {
 namespace {
@@ -159,10 +159,10 @@ TEST_F(VerifyTest, BrokenStoreIsReportedWithExitOne) {
     ASSERT_TRUE(has_status(api().purchase("bob", "tampered", 1), 202));
     ASSERT_TRUE(has_status(api().purchase("alice", "untouched", 2), 202));
     ASSERT_TRUE(stop_and_verify());
-    const auto database = store_path(data_dir());
+    auto tamper = [this](const std::string& sql) { return tamper_store(backend(), data_dir(), sql); };
 
     // I2: alice holds 2 units of a sale whose limit is now 1.
-    ASSERT_TRUE(execute_sql(database, "UPDATE sales SET per_user_limit = 1 WHERE id = 'tampered'"));
+    ASSERT_TRUE(tamper("UPDATE sales SET per_user_limit = 1 WHERE id = 'tampered'"));
     const CommandResult over_limit = run_verify(data_dir());
     EXPECT_TRUE(over_limit.status.exited && over_limit.status.code == 1) << over_limit.describe();
     EXPECT_NE(over_limit.output.find("I2"), std::string::npos) << over_limit.output;
@@ -170,12 +170,27 @@ TEST_F(VerifyTest, BrokenStoreIsReportedWithExitOne) {
     EXPECT_TRUE(verify_is_clean(data_dir(), "untouched")) << "--sale must limit the check";
 
     // I1: 3 live units in a sale of 2, with the sale's own counter made to look consistent.
-    ASSERT_TRUE(execute_sql(database,
-                            "UPDATE sales SET per_user_limit = 2, stock = 2, sold = 2 "
-                            "WHERE id = 'tampered'"));
+    ASSERT_TRUE(tamper("UPDATE sales SET per_user_limit = 2, stock = 2, sold = 2 "
+                       "WHERE id = 'tampered'"));
     const CommandResult oversold = run_verify(data_dir(), "tampered");
     EXPECT_TRUE(oversold.status.exited && oversold.status.code == 1) << oversold.describe();
     EXPECT_NE(oversold.output.find("I1"), std::string::npos) << oversold.output;
+}
+
+// With Redis, verify also holds Redis and the database to the same orders (I3): an order Redis
+// accepted but the database lost is reported.
+TEST_F(VerifyTest, OrderMissingFromTheDatabaseIsReported) {
+    if (backend().kind() != BackendKind::kRedis) GTEST_SKIP() << "Redis + PostgreSQL only";
+    ASSERT_TRUE(has_status(api().create_sale(open_sale("lost", 5, 2)), 201));
+    ASSERT_TRUE(has_status(api().purchase("alice", "lost", 1), 202));
+    ASSERT_TRUE(has_status(api().purchase("bob", "lost", 1), 202));
+    ASSERT_TRUE(stop_and_verify());
+    ASSERT_TRUE(tamper_store(backend(), data_dir(),
+                             "DELETE FROM orders WHERE user_id = 'bob' AND sale_id = 'lost'"));
+    const CommandResult lost = run_verify(data_dir(), "lost");
+    EXPECT_TRUE(lost.status.exited && lost.status.code == 1) << lost.describe();
+    EXPECT_NE(lost.output.find("I3"), std::string::npos) << lost.output;
+    EXPECT_NE(lost.output.find("not in the database"), std::string::npos) << lost.output;
 }
 
 }  // namespace

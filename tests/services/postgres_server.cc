@@ -49,23 +49,6 @@ std::filesystem::path find_bin_dir() {
                              "/usr/lib/postgresql/15/bin or /usr/local/bin");
 }
 
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("PostgresServer: socket() failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
-        port = ntohs(address.sin_port);
-    }
-    ::close(fd);
-    if (port == 0) throw std::runtime_error("PostgresServer: no free port");
-    return port;
-}
-
 // Runs `argv` as uid/gid (when we are root), output appended to `log`, cwd `dir`, in a process
 // group of its own, killed when the thread that started it dies. Only async-signal-safe calls
 // after fork: everything is prepared before.

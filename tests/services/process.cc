@@ -4,6 +4,8 @@
 #include "services/process.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -13,6 +15,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -143,6 +146,55 @@ void raise_fd_limit() {
     if (limit.rlim_cur >= limit.rlim_max) return;
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+int spawn_process(std::vector<std::string> argv, std::vector<std::string> environment,
+                  const std::filesystem::path& output) {
+    std::vector<char*> c_argv = to_c_strings(argv);
+    std::vector<char*> c_env = to_c_strings(environment);
+    const int out_fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (out_fd >= 0) {
+            ::dup2(out_fd, STDOUT_FILENO);
+            ::dup2(out_fd, STDERR_FILENO);
+        }
+        ::execve(c_argv[0], c_argv.data(), c_env.data());
+        ::_exit(127);
+    }
+    if (out_fd >= 0) ::close(out_fd);
+    if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
+    return pid;
+}
+
+bool port_accepts(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool accepted =
+        ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return accepted;
+}
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        ::close(fd);
+        throw std::runtime_error("bind port 0: " + std::string(std::strerror(errno)));
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
 }
 
 std::string file_tail(const std::filesystem::path& path, std::size_t lines) {

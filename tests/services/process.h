@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -53,6 +54,19 @@ CommandResult run_command(std::vector<std::string> argv, const EnvOverrides& env
 
 // Raises RLIMIT_NOFILE to its hard limit (20000 on the test machines); children inherit it.
 void raise_fd_limit();
+
+// Starts `argv` (argv[0] a path) in the background with `environment` ("NAME=value"), stdout and
+// stderr appended to `output`; the child is killed when the test process dies. Returns its pid;
+// throws std::runtime_error when fork fails.
+int spawn_process(std::vector<std::string> argv, std::vector<std::string> environment,
+                  const std::filesystem::path& output);
+
+// True when something accepts TCP connections on 127.0.0.1:port.
+bool port_accepts(std::uint16_t port);
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released). A server
+// started on it may still lose it to another process: starters retry with another one.
+std::uint16_t free_port();
 
 // The last `lines` lines of a text file, or a note that it cannot be read.
 std::string file_tail(const std::filesystem::path& path, std::size_t lines = 40);

@@ -26,22 +26,6 @@ namespace {
 
 constexpr int kPortAttempts = 5;
 
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        ::close(fd);
-        throw std::runtime_error("bind port 0: " + std::string(std::strerror(errno)));
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 std::string bulk_command(const std::vector<std::string>& arguments) {
     std::string out = "*" + std::to_string(arguments.size()) + "\r\n";
     for (const auto& argument : arguments) {
@@ -74,32 +58,19 @@ RedisServer::RedisServer(RedisServerOptions options)
 RedisServer::~RedisServer() { kill(); }
 
 void RedisServer::spawn() {
-    std::vector<std::string> argv = {
-        options_.binary.string(), "--port", std::to_string(port_), "--bind", host_,
+    std::vector<std::string> argv = {options_.binary.string()};
+    // The shipped configuration first; the flags after it override what a test must own.
+    if (!options_.config_file.empty()) argv.push_back(options_.config_file.string());
+    argv.insert(argv.end(), {"--port", std::to_string(port_), "--bind", host_,
         "--dir", dir_.path().string(), "--logfile", log_path().string(),
         "--daemonize", "no", "--save", "", "--appendonly", options_.appendonly ? "yes" : "no",
-        "--appendfsync", options_.appendfsync, "--enable-debug-command", "local"};
+        "--appendfsync", options_.appendfsync, "--enable-debug-command", "local"});
     if (!options_.password.empty()) {
         argv.insert(argv.end(), {"--requirepass", options_.password});
     }
     argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
-    std::vector<std::string> environment = make_environment({});
-    std::vector<char*> c_argv = to_c_strings(argv);
-    std::vector<char*> c_env = to_c_strings(environment);
     const std::string output = (dir_ / "redis.stdout").string();
-    const int out_fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (out_fd >= 0) {
-            ::dup2(out_fd, STDOUT_FILENO);
-            ::dup2(out_fd, STDERR_FILENO);
-        }
-        ::execve(c_argv[0], c_argv.data(), c_env.data());
-        ::_exit(127);
-    }
-    if (out_fd >= 0) ::close(out_fd);
-    if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
+    const int pid = spawn_process(argv, make_environment({}), output);
     pid_ = pid;
     const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
     while (!answers_ping()) {

@@ -20,6 +20,7 @@
 namespace flashsale::testing {
 
 struct RedisServerOptions {
+    std::filesystem::path config_file;   // e.g. deploy/redis.conf; empty: none
     bool appendonly = true;
     std::string appendfsync = "always";  // always, everysec or no
     std::string password;                // non-empty: requirepass

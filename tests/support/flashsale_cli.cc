@@ -1,6 +1,7 @@
 // The flashsale command line as the tests run it: see flashsale_cli.h.
 #include "support/flashsale_cli.h"
 
+#include "support/backend.h"
 #include "support/server_process.h"
 
 namespace flashsale::testing {
@@ -9,6 +10,8 @@ CommandResult run_flashsale(std::vector<std::string> args, const EnvOverrides& e
                             std::chrono::milliseconds timeout) {
     args.insert(args.begin(), flashsale_binary());
     EnvOverrides all{{"FLASHSALE_ADMIN_TOKEN", kAdminToken}, {"FLASHSALE_JWT_SECRET", kJwtSecret}};
+    const EnvOverrides& backend = current_backend_env();
+    all.insert(all.end(), backend.begin(), backend.end());
     all.insert(all.end(), env.begin(), env.end());
     return run_command(std::move(args), all, timeout);
 }

@@ -5,7 +5,9 @@ namespace flashsale::testing {
 
 void ServerTest::SetUp() {
     temp_dir_ = std::make_unique<TempDir>();
+    backend_ = std::make_unique<TestBackend>();
     ServerOptions options;
+    options.env = backend_->env();
     options.data_dir = *temp_dir_ / "data";
     options.log_path = *temp_dir_ / "server.log";
     std::filesystem::create_directories(options.data_dir);

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "support/api.h"
+#include "support/backend.h"
 #include "support/flashsale_cli.h"
 #include "support/server_process.h"
 #include "services/temp_dir.h"
@@ -27,6 +28,7 @@ protected:
     const Api& api() const { return *api_; }
     const std::filesystem::path& data_dir() const { return server_->options().data_dir; }
     const TempDir& temp_dir() const { return *temp_dir_; }
+    TestBackend& backend() { return *backend_; }
 
     // Stops the server with SIGTERM (expecting exit 0), then runs `flashsale verify` on its
     // data dir: the check most tests end with.
@@ -34,6 +36,7 @@ protected:
 
 private:
     std::unique_ptr<TempDir> temp_dir_;  // declared first: outlives the server and its log
+    std::unique_ptr<TestBackend> backend_;
     std::unique_ptr<ServerProcess> server_;
     std::unique_ptr<Api> api_;
 };
