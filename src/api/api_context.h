@@ -5,6 +5,7 @@
 #include <array>
 #include <string>
 
+#include "admission/funnel.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "orders/order_reader.h"
@@ -27,10 +28,13 @@ private:
 struct ApiContext {
     stock::StockEngine& stock;
     orders::OrderReader& orders;
+    // This node's clock (JWT expiry, blacklist expiry). Sale windows use the engine's clock,
+    // through the admission directory's learned offset.
     const Clock& clock;
     std::string admin_token;
     std::string jwt_secret;
     MetricsRegistry& metrics;
+    admission::Funnel& admission;
     PurchaseMetrics purchases{metrics};
 };
 
