@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <fmt/format.h>
 
+#include "api/admission.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/json_body.h"
@@ -19,7 +20,8 @@ namespace {
 
 const std::initializer_list<std::string_view> kSaleFields = {
     "id", "name", "stock", "per_user_limit", "price_cents", "starts_at", "ends_at",
-    "reservation_ttl_s", "require_token"};
+    "reservation_ttl_s", "require_token", "paused", "pow_difficulty_bits", "rate_limit_per_s",
+    "rate_limit_burst"};
 
 // Stores a read field into the patch, when present and valid.
 template <class Field, class Value>
@@ -44,6 +46,11 @@ Status read_patch(const json::object& body, domain::SalePatch& patch) {
         assign(patch.reservation_ttl_s,
                read_integer(body, "reservation_ttl_s", -kInt32Max, kInt32Max)),
         assign(patch.require_token, read_bool(body, "require_token")),
+        assign(patch.paused, read_bool(body, "paused")),
+        assign(patch.pow_difficulty_bits,
+               read_integer(body, "pow_difficulty_bits", -kInt32Max, kInt32Max)),
+        assign(patch.rate_limit_per_s, read_integer(body, "rate_limit_per_s", -kInt32Max, kInt32Max)),
+        assign(patch.rate_limit_burst, read_integer(body, "rate_limit_burst", -kInt32Max, kInt32Max)),
     };
     for (const auto& check : checks) {
         if (!check) return check;
@@ -75,9 +82,11 @@ Result<domain::Sale> read_new_sale(const json::object& body, TimePoint now) {
 Awaitable<Response> answer_sale(ApiContext& context, Result<domain::Sale> sale,
                                 http::status status) {
     if (!sale) co_return error_response(sale.error());
-    auto view = co_await context.stock.view(sale->id);
+    auto op = context.stock.view(sale->id);
+    auto view = co_await std::move(op);
     if (!view) co_return error_response(view.error());
-    co_return json_response(status, sale_json(*view, context.clock.now()));
+    learn(context, *view);
+    co_return json_response(status, sale_json(*view, view_time(context, *view)));
 }
 
 }  // namespace
@@ -93,10 +102,12 @@ Awaitable<Response> create_sale(ApiContext& context, RequestContext request) {
 }
 
 Awaitable<Response> list_sales(ApiContext& context, RequestContext) {
-    auto now = context.clock.now();
     json::array sales;
     auto views = co_await context.stock.list();
-    for (const auto& view : views) sales.push_back(sale_json(view, now));
+    for (const auto& view : views) {
+        learn(context, view);
+        sales.push_back(sale_json(view, view_time(context, view)));
+    }
     co_return json_response(http::status::ok, json::object{{"sales", std::move(sales)}});
 }
 
@@ -114,17 +125,23 @@ Awaitable<Response> patch_sale(ApiContext& context, RequestContext request) {
 
 namespace {
 
-enum class WindowChange { kStart, kStop };
+enum class WindowChange { kStart, kPause, kStop };
 
-// start: the window opens now (if it was still ahead). stop: the window closes now.
+// start: the window opens now (if it was still ahead) and a pause ends. pause: purchases stop
+// until the next start. stop: the window closes now. `now` is the engine's clock.
 Result<domain::SalePatch> window_patch(const domain::Sale& sale, TimePoint now,
                                        WindowChange change) {
     domain::SalePatch patch;
+    if (change != WindowChange::kStop && sale.ended_at(now)) {
+        return make_error(Errc::kConflict, "the sale has ended; PATCH ends_at to reopen");
+    }
     if (change == WindowChange::kStart) {
-        if (sale.ended_at(now)) {
-            return make_error(Errc::kConflict, "the sale has ended; PATCH ends_at to reopen");
-        }
         if (!sale.opened_at(now)) patch.starts_at = now;
+        patch.paused = false;
+        return patch;
+    }
+    if (change == WindowChange::kPause) {
+        patch.paused = true;
         return patch;
     }
     if (!sale.ended_at(now)) patch.ends_at = now;
@@ -136,9 +153,10 @@ Result<domain::SalePatch> window_patch(const domain::Sale& sale, TimePoint now,
 Awaitable<Response> change_window(ApiContext& context, RequestContext request,
                                   WindowChange change) {
     auto sale_id = std::string(request.params.get("id"));
-    auto view = co_await context.stock.view(sale_id);
+    auto viewing = context.stock.view(sale_id);
+    auto view = co_await std::move(viewing);
     if (!view) co_return error_response(view.error());
-    auto patch = window_patch(view->sale, context.clock.now(), change);
+    auto patch = window_patch(view->sale, view_time(context, *view), change);
     if (!patch) co_return error_response(patch.error());
     auto updated = co_await context.stock.update_sale(sale_id, std::move(*patch));
     auto answer = answer_sale(context, std::move(updated), http::status::ok);
@@ -156,10 +174,18 @@ Awaitable<Response> stop_sale(ApiContext& context, RequestContext request) {
     return change_window(context, std::move(request), WindowChange::kStop);
 }
 
+Awaitable<Response> pause_sale(ApiContext& context, RequestContext request) {
+    return change_window(context, std::move(request), WindowChange::kPause);
+}
+
 Awaitable<Response> get_sale_stats(ApiContext& context, RequestContext request) {
-    auto view = co_await context.stock.view(std::string(request.params.get("id")));
+    auto op = context.stock.view(std::string(request.params.get("id")));
+    auto view = co_await std::move(op);
     if (!view) co_return error_response(view.error());
-    co_return json_response(http::status::ok, sale_stats_json(*view, context.clock.now()));
+    learn(context, *view);
+    const auto* entry = context.admission.directory().find(view->sale.id);
+    co_return json_response(http::status::ok,
+                            sale_stats_json(*view, view_time(context, *view), entry));
 }
 
 }  // namespace flashsale::api

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "admission/funnel.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "orders/order_reader.h"
@@ -28,10 +29,13 @@ private:
 struct ApiContext {
     stock::StockEngine& stock;
     orders::OrderReader& orders;
+    // This node's clock (JWT expiry, blacklist expiry). Sale windows use the engine's clock,
+    // through the admission directory's learned offset.
     const Clock& clock;
     std::string admin_token;
     std::string jwt_secret;
     MetricsRegistry& metrics;
+    admission::Funnel& admission;
     std::function<bool()> stock_ready = [] { return true; };  // the engine's backend answers
     PurchaseMetrics purchases{metrics};
 };

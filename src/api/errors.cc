@@ -29,6 +29,9 @@ http::status status_of(Errc code) {
         case Errc::kTimeout: return http::status::request_timeout;
         case Errc::kOverloaded: return http::status::service_unavailable;
         case Errc::kUnavailable: return http::status::service_unavailable;
+        case Errc::kBlocked: return http::status::forbidden;
+        case Errc::kRateLimited: return http::status::too_many_requests;
+        case Errc::kPreconditionRequired: return http::status::precondition_required;
         case Errc::kInternal: return http::status::internal_server_error;
     }
     return http::status::internal_server_error;
@@ -39,7 +42,7 @@ net::Response error_response(Errc code, std::string_view message) {
     auto response = json_response(status_of(code), boost::json::object{{"error", error}});
     if (code == Errc::kUnauthorized) response.set(http::field::www_authenticate, "Bearer");
     if (code == Errc::kNotStarted) response.reason("Too Early");
-    if (code == Errc::kOverloaded || code == Errc::kUnavailable) {
+    if (code == Errc::kOverloaded || code == Errc::kUnavailable || code == Errc::kRateLimited) {
         response.set(http::field::retry_after, "1");
     }
     return response;

@@ -1,5 +1,5 @@
-// The route handlers, one file per resource (health.cc, admin_sales.cc, sales.cc,
-// purchase.cc, orders.cc). Each is a coroutine that takes its request by value; `context`
+// The route handlers, one file per resource (health.cc, admin_sales.cc, admin_blacklist.cc,
+// sales.cc, tokens.cc, purchase.cc, orders.cc). Each is a coroutine that takes its request by value; `context`
 // outlives every request. routes.cc binds them to methods and paths.
 #pragma once
 
@@ -24,10 +24,17 @@ Awaitable<Response> list_sales(ApiContext& context, RequestContext request);
 Awaitable<Response> patch_sale(ApiContext& context, RequestContext request);
 Awaitable<Response> start_sale(ApiContext& context, RequestContext request);
 Awaitable<Response> stop_sale(ApiContext& context, RequestContext request);
+Awaitable<Response> pause_sale(ApiContext& context, RequestContext request);
 Awaitable<Response> get_sale_stats(ApiContext& context, RequestContext request);
 
 Awaitable<Response> get_sale(ApiContext& context, RequestContext request);
 Awaitable<Response> purchase(ApiContext& context, RequestContext request);
+Awaitable<Response> issue_token(ApiContext& context, RequestContext request);
+
+Awaitable<Response> list_blacklist(ApiContext& context, RequestContext request);
+Awaitable<Response> add_to_blacklist(ApiContext& context, RequestContext request);
+Awaitable<Response> remove_user_from_blacklist(ApiContext& context, RequestContext request);
+Awaitable<Response> remove_ip_from_blacklist(ApiContext& context, RequestContext request);
 
 Awaitable<Response> get_order(ApiContext& context, RequestContext request);
 Awaitable<Response> pay_order(ApiContext& context, RequestContext request);

@@ -51,6 +51,11 @@ Awaitable<Response> change_order(ApiContext& context, RequestContext request, Ch
     } else {
         changed = co_await context.stock.cancel(order->sale_id, order->id);
     }
+    // A cancel, or a payment too late (the order expired), gives units back: the node's
+    // sold-out flag must ask the engine again.
+    if (change == Change::kCancel || !changed) {
+        context.admission.directory().learn_stock_returned(order->sale_id);
+    }
     if (!changed) co_return error_response(changed.error());
     co_return json_response(boost::beast::http::status::ok, order_json(*changed));
 }

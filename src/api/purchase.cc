@@ -1,5 +1,7 @@
 // POST /api/v1/sales/{id}/purchase: the buyer's one request that matters. Authenticate, read
-// the quantity, then one atomic step in the stock engine; 202 only once the order is durable.
+// the body, pass the admission funnel (admission/funnel.h), then one atomic step in the stock
+// engine; 202 only once the order is durable.
+#include "api/admission.h"
 #include "api/auth.h"
 #include "api/errors.h"
 #include "api/handlers.h"
@@ -25,39 +27,81 @@ Result<std::string> read_idempotency_key(const net::Request& request) {
     return std::string(key);
 }
 
-// The body is optional; {"quantity": n} with n >= 1. Above the sale's limit is the engine's
-// limit_reached, so the upper bound here is only a sanity bound.
-Result<std::int32_t> read_quantity(const net::Request& request) {
+struct PurchaseBody {
+    std::int32_t quantity = 1;
+    std::string token;  // the purchase token, empty when none was sent
+};
+
+// The body is optional; {"quantity": n, "token": "..."} with n >= 1. Above the sale's limit is
+// the engine's limit_reached, so the upper bound here is only a sanity bound.
+Result<PurchaseBody> read_body(const net::Request& request) {
     auto body = parse_object(request.body());
     if (!body) return body.error();
-    if (auto known = reject_unknown_fields(*body, {"quantity"}); !known) return known.error();
+    if (auto known = reject_unknown_fields(*body, {"quantity", "token"}); !known) {
+        return known.error();
+    }
     auto quantity = read_integer(*body, "quantity", 1, 1'000'000);
     if (!quantity) return quantity.error();
-    return static_cast<std::int32_t>(quantity->value_or(1));
+    auto token = read_string(*body, "token");
+    if (!token) return token.error();
+    return PurchaseBody{static_cast<std::int32_t>(quantity->value_or(1)),
+                        token->value_or(std::string())};
 }
 
-Result<stock::ReserveRequest> read_purchase(const ApiContext& context,
-                                            const RequestContext& request) {
+struct Purchase {
+    stock::ReserveRequest reserve;
+    std::string token;
+};
+
+Result<Purchase> read_purchase(const ApiContext& context, const RequestContext& request) {
     auto user = authenticate_user(request.request, context);
     if (!user) return user.error();
-    auto quantity = read_quantity(request.request);
-    if (!quantity) return quantity.error();
+    auto body = read_body(request.request);
+    if (!body) return body.error();
     auto key = read_idempotency_key(request.request);
     if (!key) return key.error();
-    return stock::ReserveRequest{std::string(request.params.get("id")), std::move(*user),
-                                 *quantity, std::move(*key)};
+    return Purchase{{std::string(request.params.get("id")), std::move(*user), body->quantity,
+                     std::move(*key)},
+                    std::move(body->token)};
+}
+
+// The engine refused a single unit as sold out: nothing is left, and this node's gate answers
+// the next ones itself.
+void learn_from_refusal(ApiContext& context, const stock::ReserveRequest& reserve,
+                        const Error& error) {
+    if (error.code == Errc::kSoldOut && reserve.quantity == 1) {
+        context.admission.directory().learn_sold_out(reserve.sale_id);
+    }
 }
 
 }  // namespace
 
 Awaitable<Response> purchase(ApiContext& context, RequestContext request) {
-    auto reserve = read_purchase(context, request);
-    if (!reserve) {
-        context.purchases.refused(reserve.error().code);
-        co_return error_response(reserve.error());
+    auto purchase = read_purchase(context, request);
+    if (!purchase) {
+        context.purchases.refused(purchase.error().code);
+        co_return error_response(purchase.error());
     }
-    auto order = co_await context.stock.reserve(std::move(*reserve));
+    auto& reserve = purchase->reserve;
+    auto learning = learn_sale(context, reserve.sale_id);
+    auto known = co_await std::move(learning);
+    if (!known) {
+        context.purchases.refused(known.error().code);
+        co_return error_response(known.error());
+    }
+    const std::string ip = request.remote_address.to_string();
+    auto view = request_view(context, admission::Action::kPurchase, reserve.sale_id,
+                             reserve.user_id, ip, purchase->token);
+    if (auto verdict = context.admission.check(view); !verdict) {
+        context.purchases.refused(admission::errc_of(verdict.reason));
+        co_return refusal_response(verdict);
+    }
+    auto in_flight = context.admission.shedding().enter();
+    const stock::ReserveRequest asked{reserve.sale_id, reserve.user_id, reserve.quantity, {}};
+    auto reserving = context.stock.reserve(std::move(reserve));
+    auto order = co_await std::move(reserving);
     if (!order) {
+        learn_from_refusal(context, asked, order.error());
         context.purchases.refused(order.error().code);
         co_return error_response(order.error());
     }

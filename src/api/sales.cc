@@ -1,4 +1,6 @@
-// GET /api/v1/sales/{id}: the public view of a sale, answered from the stock engine's memory.
+// GET /api/v1/sales/{id}: the public view of a sale, answered from the stock engine's memory,
+// on the engine's clock (server_time and status).
+#include "api/admission.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/json_body.h"
@@ -7,10 +9,12 @@
 namespace flashsale::api {
 
 Awaitable<Response> get_sale(ApiContext& context, RequestContext request) {
-    auto view = co_await context.stock.view(std::string(request.params.get("id")));
+    auto op = context.stock.view(std::string(request.params.get("id")));
+    auto view = co_await std::move(op);
     if (!view) co_return error_response(view.error());
+    learn(context, *view);
     co_return json_response(boost::beast::http::status::ok,
-                            sale_json(*view, context.clock.now()));
+                            sale_json(*view, view_time(context, *view)));
 }
 
 }  // namespace flashsale::api

@@ -19,14 +19,56 @@ json::object sale_json(const stock::SaleView& view, TimePoint now) {
             {"ends_at", format_rfc3339(sale.ends_at)},
             {"reservation_ttl_s", sale.reservation_ttl_s},
             {"require_token", sale.require_token},
+            {"paused", sale.paused},
+            {"pow_difficulty_bits", sale.pow_difficulty_bits},
+            {"rate_limit_per_s", sale.rate_limit_per_s},
+            {"rate_limit_burst", sale.rate_limit_burst},
             {"server_time", format_rfc3339(now)}};
 }
 
-json::object sale_stats_json(const stock::SaleView& view, TimePoint now) {
-    json::object refusals{{"sold_out", view.refusals.sold_out},
-                          {"limit_reached", view.refusals.limit_reached},
-                          {"not_started", view.refusals.not_started},
-                          {"ended", view.refusals.ended}};
+namespace {
+
+// The gates' refusals of one sale on this node: {"window": {"not_started": n, ...}, ...}.
+json::object admission_json(const admission::SaleEntry* entry) {
+    json::object by_gate;
+    for (std::size_t i = 0; i < admission::kReasonCount; ++i) {
+        const auto reason = static_cast<admission::Reason>(i);
+        const auto gate = admission::to_string(admission::gate_of(reason));
+        if (!by_gate.contains(gate)) by_gate[gate] = json::object{};
+        by_gate[gate].as_object()[admission::to_string(reason)] =
+            entry == nullptr ? 0 : entry->refusals().value(reason);
+    }
+    return by_gate;
+}
+
+std::uint64_t gate_count(const admission::SaleEntry* entry,
+                         std::initializer_list<admission::Reason> reasons) {
+    std::uint64_t sum = 0;
+    for (auto reason : reasons) sum += entry == nullptr ? 0 : entry->refusals().value(reason);
+    return sum;
+}
+
+}  // namespace
+
+json::object sale_stats_json(const stock::SaleView& view, TimePoint now,
+                             const admission::SaleEntry* entry) {
+    using admission::Reason;
+    const auto& engine = view.refusals;
+    json::object refusals{
+        {"sold_out", engine.sold_out + gate_count(entry, {Reason::kSoldOut})},
+        {"limit_reached", engine.limit_reached},
+        {"not_started", engine.not_started + gate_count(entry, {Reason::kNotStarted,
+                                                                 Reason::kPaused})},
+        {"ended", engine.ended + gate_count(entry, {Reason::kEnded})},
+        {"blocked", gate_count(entry, {Reason::kBlockedUser, Reason::kBlockedIp})},
+        {"rate_limited", gate_count(entry, {Reason::kRateIp, Reason::kRateUser, Reason::kRateSale,
+                                            Reason::kRateGlobal})},
+        {"overloaded", gate_count(entry, {Reason::kOverloaded, Reason::kPowBusy})},
+        {"forbidden", gate_count(entry, {Reason::kTokenMissing, Reason::kTokenInvalid,
+                                         Reason::kTokenExpired, Reason::kTokenWrongUser,
+                                         Reason::kTokenWrongSale, Reason::kPowInvalid,
+                                         Reason::kPowReused})},
+        {"precondition_required", gate_count(entry, {Reason::kPowRequired})}};
     auto stats = sale_json(view, now);
     stats["sale_id"] = view.sale.id;
     stats["sold"] = view.sold();
@@ -35,6 +77,7 @@ json::object sale_stats_json(const stock::SaleView& view, TimePoint now) {
     stats["cancelled"] = view.cancelled;
     stats["expired"] = view.expired;
     stats["refusals"] = std::move(refusals);
+    stats["admission"] = admission_json(entry);
     return stats;
 }
 

@@ -79,14 +79,6 @@ private:
     orders::OrderReader reader_;
 };
 
-clients::RedisOptions redis_options(const Config& config) {
-    return {.host = config.redis.host,
-            .port = static_cast<std::uint16_t>(config.redis.port),
-            .password = config.redis.password,
-            .connect_timeout = std::chrono::milliseconds(config.redis.connect_timeout_ms),
-            .command_timeout = std::chrono::milliseconds(config.redis.command_timeout_ms)};
-}
-
 std::string consumer_name() {
     char host[256] = {};
     gethostname(host, sizeof host - 1);
@@ -158,6 +150,15 @@ private:
 };
 
 }  // namespace
+
+clients::RedisOptions redis_options(const Config& config) {
+    return {.host = config.redis.host,
+            .port = static_cast<std::uint16_t>(config.redis.port),
+            .password = config.redis.password,
+            .connect_timeout = std::chrono::milliseconds(config.redis.connect_timeout_ms),
+            .command_timeout = std::chrono::milliseconds(config.redis.command_timeout_ms),
+            .pipeline_max = config.redis.pipeline_max};
+}
 
 std::unique_ptr<orders::OrderStore> open_order_store(const Config& config, bool read_only) {
     if (config.orders.store == "postgres") {

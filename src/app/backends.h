@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "app/config.h"
+#include "clients/redis_client.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "net/worker_pool.h"
@@ -17,6 +18,9 @@
 #include "stock/stock_engine.h"
 
 namespace flashsale::app {
+
+// The Redis client settings of the configuration.
+clients::RedisOptions redis_options(const Config& config);
 
 // The order store of the configuration (for serve and the CLI tools). Throws StoreError.
 std::unique_ptr<orders::OrderStore> open_order_store(const Config& config, bool read_only = false);

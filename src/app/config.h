@@ -64,10 +64,38 @@ struct RedisConfig {
     std::string password;
     int connect_timeout_ms = 1000;
     int command_timeout_ms = 1000;
+    std::size_t pipeline_max = 8192;
 };
 
 struct PostgresConfig {
     std::string conninfo;  // libpq connection string; may hold a password
+};
+
+// The admission funnel (src/admission): rate limits, shedding, purchase tokens, proof-of-work,
+// automatic blacklisting. Rates are requests per second, 0 = off; a burst of 0 = the rate.
+struct AdmissionConfig {
+    int ip_rate_per_s = 0;
+    int ip_burst = 0;
+    int user_rate_per_s = 20;
+    int user_burst = 40;
+    int sale_rate_per_s = 0;
+    int sale_burst = 0;
+    int global_rate_per_s = 0;
+    int global_burst = 0;
+    std::size_t limiter_slots = 262144;
+    int auto_block_strikes = 0;
+    int auto_block_s = 300;
+    int shed_inflight = 0;
+    int shed_percent = 50;
+    std::string token_key;           // empty: read or generate data_dir/token_key
+    std::string token_key_previous;  // empty: none
+    int token_ttl_s = 30;
+    int pow_challenge_ttl_s = 60;
+    std::size_t pow_seen_max = 1000000;
+    int pow_raise_per_s = 0;
+    int pow_raise_bits_max = 4;
+    int sale_refresh_ms = 500;
+    int clock_skew_ms = 0;  // test and diagnostic setting: this node's clock runs ahead by this
 };
 
 struct LogConfig {
@@ -83,6 +111,7 @@ struct Config {
     OrdersConfig orders;
     RedisConfig redis;
     PostgresConfig postgres;
+    AdmissionConfig admission;
     LogConfig log;
 };
 

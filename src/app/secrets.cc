@@ -139,9 +139,12 @@ void resolve_secrets(Config& config) {
     // Both are checked before either is generated, so a refused start writes nothing.
     check_length(config.auth.admin_token, "auth.admin_token");
     check_length(config.auth.jwt_secret, "auth.jwt_secret");
+    check_length(config.admission.token_key, "admission.token_key");
+    check_length(config.admission.token_key_previous, "admission.token_key_previous");
     const fs::path data_dir = config.storage.data_dir;
     resolve_one(config.auth.admin_token, data_dir, "admin_token");
     resolve_one(config.auth.jwt_secret, data_dir, "jwt_secret");
+    resolve_one(config.admission.token_key, data_dir, "token_key");
 }
 
 }  // namespace flashsale::app

@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "admission/funnel.h"
+#include "api/admission.h"
 #include "api/routes.h"
 #include "common/time_format.h"
 #include "net/http_server.h"
@@ -50,6 +52,29 @@ net::ServerLimits limits_of(const ServerConfig& server) {
     limits.request_timeout = std::chrono::milliseconds(server.request_timeout_ms);
     limits.max_connections = server.max_connections;
     return limits;
+}
+
+admission::FunnelOptions funnel_options(const AdmissionConfig& config) {
+    using admission::RateLimit;
+    admission::FunnelOptions options;
+    options.rates = {
+        .ip = RateLimit::per_second(config.ip_rate_per_s, config.ip_burst),
+        .user = RateLimit::per_second(config.user_rate_per_s, config.user_burst),
+        .sale = RateLimit::per_second(config.sale_rate_per_s, config.sale_burst),
+        .global = RateLimit::per_second(config.global_rate_per_s, config.global_burst),
+        .keyed_slots = config.limiter_slots,
+        .auto_block_strikes = config.auto_block_strikes,
+        .auto_block_s = config.auto_block_s};
+    options.shed_inflight_max = config.shed_inflight;
+    options.shed_percent = config.shed_percent;
+    options.token_key = config.token_key;
+    options.token_key_previous = config.token_key_previous;
+    options.token_ttl = std::chrono::seconds(config.token_ttl_s);
+    options.pow = {.challenge_ttl = std::chrono::seconds(config.pow_challenge_ttl_s),
+                   .seen_max = config.pow_seen_max,
+                   .raise_per_s = config.pow_raise_per_s,
+                   .raise_bits_max = config.pow_raise_bits_max};
+    return options;
 }
 
 // The demo sale of `make run`: opens a minute after start, for an hour.
@@ -106,16 +131,26 @@ int serve(const ServeOptions& options) {
     const Config& config = options.config;
     raise_file_limit();
     std::filesystem::create_directories(config.storage.data_dir);
-    SystemClock clock;
+    SystemClock clock;  // the engine's clock: the one that decides sale windows
+    // This node's own clock, skewed on purpose only by the test setting clock_skew_ms.
+    OffsetClock node_clock(clock, std::chrono::milliseconds(config.admission.clock_skew_ms));
     MetricsRegistry metrics;
 
     net::WorkerPool workers(worker_count(config));
     auto backends = make_backends(config, workers, clock, metrics);
     auto& engine = backends->engine();
 
-    api::ApiContext context{engine, backends->reader(), clock, config.auth.admin_token,
-                            config.auth.jwt_secret, metrics,
+    admission::Funnel funnel(funnel_options(config.admission), metrics);
+    api::ApiContext context{engine,
+                            backends->reader(),
+                            node_clock,
+                            config.auth.admin_token,
+                            config.auth.jwt_secret,
+                            metrics,
+                            funnel,
                             [&backends] { return backends->stock_ready(); }};
+    api::SaleRefresher refresher(context,
+                                 std::chrono::milliseconds(config.admission.sale_refresh_ms));
     net::HttpServer server(workers, api::make_router(context), limits_of(config.server),
                            api::make_hooks(context));
     auto [host, port] = split_listen(config.server.listen);
@@ -123,6 +158,7 @@ int serve(const ServeOptions& options) {
 
     backends->start();
     workers.start();
+    refresher.start(workers.executor(0));
     server.start();
     std::optional<domain::Sale> demo_sale;
     if (options.demo_sale) demo_sale = create_demo_sale(engine, workers.executor(0), clock.now());
@@ -132,6 +168,7 @@ int serve(const ServeOptions& options) {
     server.stop_accepting();
     bool drained = server.drain(std::chrono::milliseconds(config.server.shutdown_timeout_ms));
     if (!drained) spdlog::warn("shutdown deadline passed with connections still open");
+    refresher.stop();
     backends->stop_serving();
     workers.stop();
     workers.join();

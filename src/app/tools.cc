@@ -32,21 +32,13 @@ bool require_redis_engine(const Config& config, const char* command) {
     return false;
 }
 
-clients::RedisOptions redis_options_of(const Config& config) {
-    return {.host = config.redis.host,
-            .port = static_cast<std::uint16_t>(config.redis.port),
-            .password = config.redis.password,
-            .connect_timeout = std::chrono::milliseconds(config.redis.connect_timeout_ms),
-            .command_timeout = std::chrono::milliseconds(config.redis.command_timeout_ms)};
-}
-
 // A pipeline for a tool, consuming as "<role>@<host>": live nodes' leases are honoured, and a
 // tool restarted on the same host takes its own leases and unacknowledged entries back at once.
 orders::OrderPipeline tool_pipeline(const Config& config, orders::OrderStore& store,
                                     const char* role) {
     char host[256] = {};
     gethostname(host, sizeof host - 1);
-    return orders::OrderPipeline(redis_options_of(config), store,
+    return orders::OrderPipeline(redis_options(config), store,
                                  {.consumer = std::string(role) + "@" + host,
                                   .batch_max = config.orders.pipeline_batch_max});
 }
@@ -64,7 +56,7 @@ int verify_command(const Config& config, const std::optional<std::string>& sale_
     auto store = open_order_store(config, /*read_only=*/true);
     auto violations = store->verify(sale_id);
     if (config.stock.engine == "redis") {
-        clients::BlockingRedis redis(redis_options_of(config));
+        clients::BlockingRedis redis(redis_options(config));
         auto pipeline = tool_pipeline(config, *store, "verify");
         orders::Reconciler reconciler(redis, *store, pipeline);
         auto differences = reconciler.compare(sale_id);
@@ -87,7 +79,7 @@ int migrate_command(const Config& config) {
 int reconcile_command(const Config& config) {
     if (!require_redis_engine(config, "reconcile")) return kExitError;
     auto store = open_order_store(config);
-    clients::BlockingRedis redis(redis_options_of(config));
+    clients::BlockingRedis redis(redis_options(config));
     auto pipeline = tool_pipeline(config, *store, "reconcile");
     orders::Reconciler reconciler(redis, *store, pipeline);
     int rebuilt = 0;

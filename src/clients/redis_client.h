@@ -34,7 +34,7 @@ struct RedisOptions {
     std::chrono::milliseconds command_timeout{1000};
     std::chrono::milliseconds reconnect_min{50};
     std::chrono::milliseconds reconnect_max{2000};
-    std::size_t pipeline_max = 512;  // commands in flight on one connection; more fail at once
+    std::size_t pipeline_max = 8192;  // commands in flight on one connection; more: kOverloaded
 };
 
 // A command: its arguments as binary-safe strings, e.g. {"FCALL", "fs_reserve", "2", ...}.

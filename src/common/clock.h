@@ -28,6 +28,18 @@ public:
     }
 };
 
+// Another clock shifted by a fixed offset: a node whose clock is skewed, for tests and
+// diagnostics (admission.clock_skew_ms).
+class OffsetClock final : public Clock {
+public:
+    OffsetClock(const Clock& base, std::chrono::milliseconds offset) : base_(base), offset_(offset) {}
+    TimePoint now() const override { return base_.now() + offset_; }
+
+private:
+    const Clock& base_;
+    std::chrono::milliseconds offset_;
+};
+
 // A clock that moves only when told to; safe to read from several threads.
 class ManualClock final : public Clock {
 public:

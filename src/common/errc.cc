@@ -20,6 +20,9 @@ std::string_view to_string(Errc code) {
         case Errc::kTimeout: return "timeout";
         case Errc::kOverloaded: return "overloaded";
         case Errc::kUnavailable: return "unavailable";
+        case Errc::kBlocked: return "blocked";
+        case Errc::kRateLimited: return "rate_limited";
+        case Errc::kPreconditionRequired: return "precondition_required";
         case Errc::kInternal: return "internal";
     }
     return "internal";

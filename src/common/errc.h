@@ -23,6 +23,9 @@ enum class Errc {
     kTimeout,            // the client was too slow
     kOverloaded,         // too many connections or too much work in flight
     kUnavailable,        // a backend cannot serve right now
+    kBlocked,            // the user or the client address is on the blacklist
+    kRateLimited,        // a rate limit (per IP, user, sale or node) refused the request
+    kPreconditionRequired,  // the token endpoint wants a proof-of-work answer first
     kInternal,           // a bug or an unexpected failure; logged
 };
 

@@ -8,6 +8,7 @@ std::string_view to_string(SaleStatus status) {
     switch (status) {
         case SaleStatus::kUpcoming: return "upcoming";
         case SaleStatus::kActive: return "active";
+        case SaleStatus::kPaused: return "paused";
         case SaleStatus::kSoldOut: return "sold_out";
         case SaleStatus::kEnded: return "ended";
     }
@@ -17,6 +18,7 @@ std::string_view to_string(SaleStatus status) {
 SaleStatus Sale::status_at(TimePoint now, std::int64_t remaining) const {
     if (ended_at(now)) return SaleStatus::kEnded;
     if (!opened_at(now)) return SaleStatus::kUpcoming;
+    if (paused) return SaleStatus::kPaused;
     return remaining > 0 ? SaleStatus::kActive : SaleStatus::kSoldOut;
 }
 
@@ -37,6 +39,11 @@ Status validate(const Sale& sale) {
     if (sale.price_cents < 0) return bad("price_cents must not be negative");
     if (sale.ends_at <= sale.starts_at) return bad("ends_at must be after starts_at");
     if (sale.reservation_ttl_s < 1) return bad("reservation_ttl_s must be at least 1");
+    if (sale.pow_difficulty_bits < 0 || sale.pow_difficulty_bits > kPowDifficultyBitsMax) {
+        return bad("pow_difficulty_bits must be 0..32");
+    }
+    if (sale.rate_limit_per_s < 0) return bad("rate_limit_per_s must not be negative");
+    if (sale.rate_limit_burst < 0) return bad("rate_limit_burst must not be negative");
     return Ok{};
 }
 
@@ -49,6 +56,10 @@ Sale apply(Sale sale, const SalePatch& patch) {
     if (patch.ends_at) sale.ends_at = *patch.ends_at;
     if (patch.reservation_ttl_s) sale.reservation_ttl_s = *patch.reservation_ttl_s;
     if (patch.require_token) sale.require_token = *patch.require_token;
+    if (patch.paused) sale.paused = *patch.paused;
+    if (patch.pow_difficulty_bits) sale.pow_difficulty_bits = *patch.pow_difficulty_bits;
+    if (patch.rate_limit_per_s) sale.rate_limit_per_s = *patch.rate_limit_per_s;
+    if (patch.rate_limit_burst) sale.rate_limit_burst = *patch.rate_limit_burst;
     return sale;
 }
 

@@ -17,8 +17,11 @@ inline constexpr std::int64_t kStockMax = 1'000'000'000;
 // Any TTL from 1 s up, as far as an int32 of seconds goes (68 years: deadlines stay far inside
 // what the stores and RFC 3339 can represent).
 inline constexpr std::int32_t kReservationTtlMaxS = 2'147'483'647;
+// Proof-of-work difficulty in leading zero bits of SHA-256; 0 = no puzzle. 32 bits is about
+// four billion hashes, far beyond what a buyer's browser should be asked for.
+inline constexpr std::int32_t kPowDifficultyBitsMax = 32;
 
-enum class SaleStatus { kUpcoming, kActive, kSoldOut, kEnded };
+enum class SaleStatus { kUpcoming, kActive, kPaused, kSoldOut, kEnded };
 std::string_view to_string(SaleStatus status);
 
 struct Sale {
@@ -31,6 +34,12 @@ struct Sale {
     TimePoint ends_at;
     std::int32_t reservation_ttl_s = 300;
     bool require_token = false;
+    // Admission settings of this sale (issue 4). paused: an admin stopped purchases by hand
+    // (POST .../pause; .../start resumes); the window still decides when the sale may sell.
+    bool paused = false;
+    std::int32_t pow_difficulty_bits = 0;  // 0..32; 0 = the token endpoint asks no puzzle
+    std::int32_t rate_limit_per_s = 0;     // purchase attempts per second for the sale; 0 = off
+    std::int32_t rate_limit_burst = 0;     // bucket size; 0 = rate_limit_per_s (at least 1)
 
     bool opened_at(TimePoint now) const { return now >= starts_at; }
     bool ended_at(TimePoint now) const { return now >= ends_at; }
@@ -47,6 +56,10 @@ struct SalePatch {
     std::optional<TimePoint> ends_at;
     std::optional<std::int32_t> reservation_ttl_s;
     std::optional<bool> require_token;
+    std::optional<bool> paused;
+    std::optional<std::int32_t> pow_difficulty_bits;
+    std::optional<std::int32_t> rate_limit_per_s;
+    std::optional<std::int32_t> rate_limit_burst;
 };
 
 // Ids of sales (and users) are 1-64 characters of [A-Za-z0-9_.-].

@@ -26,18 +26,21 @@ constexpr std::string_view kOrderColumns =
     "idempotency_key";
 constexpr std::string_view kSaleColumns =
     "id, name, stock, per_user_limit, price_cents, starts_at_ms, ends_at_ms, reservation_ttl_s, "
-    "require_token";
+    "require_token, paused, pow_difficulty_bits, rate_limit_per_s, rate_limit_burst";
 
 // Never touches sold; a buyer's limit follows the sale's, above what the buyer already holds.
 constexpr std::string_view kUpsertSale = R"sql(
 WITH saved AS (
     INSERT INTO sales (id, name, stock, per_user_limit, price_cents, starts_at_ms, ends_at_ms,
-                       reservation_ttl_s, require_token)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                       reservation_ttl_s, require_token, paused, pow_difficulty_bits,
+                       rate_limit_per_s, rate_limit_burst)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, stock = excluded.stock,
         per_user_limit = excluded.per_user_limit, price_cents = excluded.price_cents,
         starts_at_ms = excluded.starts_at_ms, ends_at_ms = excluded.ends_at_ms,
-        reservation_ttl_s = excluded.reservation_ttl_s, require_token = excluded.require_token
+        reservation_ttl_s = excluded.reservation_ttl_s, require_token = excluded.require_token,
+        paused = excluded.paused, pow_difficulty_bits = excluded.pow_difficulty_bits,
+        rate_limit_per_s = excluded.rate_limit_per_s, rate_limit_burst = excluded.rate_limit_burst
     RETURNING id, per_user_limit)
 UPDATE sale_buyers b SET limit_units = GREATEST(saved.per_user_limit, b.live)
 FROM saved WHERE b.sale_id = saved.id)sql";
@@ -125,6 +128,10 @@ domain::Sale read_sale(const Result& r, int row) {
     sale.ends_at = from_unix_ms(r.int64(row, 6));
     sale.reservation_ttl_s = to_int32(r.int64(row, 7), "reservation_ttl_s");
     sale.require_token = r.boolean(row, 8);
+    sale.paused = r.boolean(row, 9);
+    sale.pow_difficulty_bits = to_int32(r.int64(row, 10), "pow_difficulty_bits");
+    sale.rate_limit_per_s = to_int32(r.int64(row, 11), "rate_limit_per_s");
+    sale.rate_limit_burst = to_int32(r.int64(row, 12), "rate_limit_burst");
     return sale;
 }
 
@@ -135,7 +142,8 @@ std::optional<Query> to_query(const domain::JournalEntry& entry) {
         Params params;
         params.text(s.id).text(s.name).int64(s.stock).int64(s.per_user_limit);
         params.int64(s.price_cents).int64(to_unix_ms(s.starts_at)).int64(to_unix_ms(s.ends_at));
-        params.int64(s.reservation_ttl_s).boolean(s.require_token);
+        params.int64(s.reservation_ttl_s).boolean(s.require_token).boolean(s.paused);
+        params.int64(s.pow_difficulty_bits).int64(s.rate_limit_per_s).int64(s.rate_limit_burst);
         return Query{kUpsertSale, std::move(params)};
     }
     if (const auto* reserved = std::get_if<domain::OrderReserved>(&entry)) {

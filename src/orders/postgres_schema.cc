@@ -69,7 +69,19 @@ CREATE TABLE sale_buyers (
 );
 )sql";
 
-constexpr std::array<std::string_view, kPostgresSchemaVersion> kMigrations = {kVersion1};
+// Version 2: the admission settings of a sale (issue 4); ranges mirror domain::validate.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE sales ADD COLUMN paused boolean NOT NULL DEFAULT false;
+ALTER TABLE sales ADD COLUMN pow_difficulty_bits integer NOT NULL DEFAULT 0
+    CHECK (pow_difficulty_bits >= 0 AND pow_difficulty_bits <= 32);
+ALTER TABLE sales ADD COLUMN rate_limit_per_s integer NOT NULL DEFAULT 0
+    CHECK (rate_limit_per_s >= 0);
+ALTER TABLE sales ADD COLUMN rate_limit_burst integer NOT NULL DEFAULT 0
+    CHECK (rate_limit_burst >= 0);
+)sql";
+
+constexpr std::array<std::string_view, kPostgresSchemaVersion> kMigrations = {kVersion1,
+                                                                              kVersion2};
 
 void lock(Connection& connection) {
     connection.exec("SELECT pg_advisory_xact_lock($1)", Params().int64(kMigrationLock));

@@ -27,7 +27,7 @@ constexpr std::string_view kOrderColumns =
     "idempotency_key";
 constexpr std::string_view kSaleColumns =
     "id, name, stock, per_user_limit, price_cents, starts_at_ms, ends_at_ms, reservation_ttl_s, "
-    "require_token";
+    "require_token, paused, pow_difficulty_bits, rate_limit_per_s, rate_limit_burst";
 
 std::int32_t to_int32(std::int64_t value, std::string_view what) {
     if (value < std::numeric_limits<std::int32_t>::min() ||
@@ -69,6 +69,10 @@ domain::Sale read_sale(const Statement& row) {
     sale.ends_at = from_unix_ms(row.column_int64(6));
     sale.reservation_ttl_s = to_int32(row.column_int64(7), "reservation_ttl_s");
     sale.require_token = row.column_int64(8) != 0;
+    sale.paused = row.column_int64(9) != 0;
+    sale.pow_difficulty_bits = to_int32(row.column_int64(10), "pow_difficulty_bits");
+    sale.rate_limit_per_s = to_int32(row.column_int64(11), "rate_limit_per_s");
+    sale.rate_limit_burst = to_int32(row.column_int64(12), "rate_limit_burst");
     return sale;
 }
 
@@ -111,14 +115,18 @@ SqliteOrderStore::Writer::Writer(std::unique_ptr<Database> database)
       begin(*db, "BEGIN IMMEDIATE"),
       commit(*db, "COMMIT"),
       upsert_sale(*db, fmt::format("INSERT INTO sales ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                                   "?8, ?9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                                   "?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
                                    "stock = excluded.stock, "
                                    "per_user_limit = excluded.per_user_limit, "
                                    "price_cents = excluded.price_cents, "
                                    "starts_at_ms = excluded.starts_at_ms, "
                                    "ends_at_ms = excluded.ends_at_ms, "
                                    "reservation_ttl_s = excluded.reservation_ttl_s, "
-                                   "require_token = excluded.require_token",
+                                   "require_token = excluded.require_token, "
+                                   "paused = excluded.paused, "
+                                   "pow_difficulty_bits = excluded.pow_difficulty_bits, "
+                                   "rate_limit_per_s = excluded.rate_limit_per_s, "
+                                   "rate_limit_burst = excluded.rate_limit_burst",
                                    kSaleColumns)),
       insert_order(*db, fmt::format("INSERT INTO orders ({}) VALUES (?1, ?2, ?3, ?4, 'reserved', "
                                     "?5, ?6, ?7, ?8)",
@@ -155,6 +163,10 @@ void SqliteOrderStore::Writer::apply_entry(const domain::SaleSaved& entry) {
     upsert_sale.bind_int64(7, to_unix_ms(sale.ends_at));
     upsert_sale.bind_int64(8, sale.reservation_ttl_s);
     upsert_sale.bind_int64(9, sale.require_token ? 1 : 0);
+    upsert_sale.bind_int64(10, sale.paused ? 1 : 0);
+    upsert_sale.bind_int64(11, sale.pow_difficulty_bits);
+    upsert_sale.bind_int64(12, sale.rate_limit_per_s);
+    upsert_sale.bind_int64(13, sale.rate_limit_burst);
     upsert_sale.run();
 }
 

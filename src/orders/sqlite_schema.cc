@@ -48,7 +48,19 @@ CREATE INDEX orders_sale_status ON orders (sale_id, status);
 CREATE INDEX orders_sale_user ON orders (sale_id, user_id);
 )sql";
 
-constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kVersion1};
+// Version 2: the admission settings of a sale (issue 4). The CHECKs mirror domain::validate
+// exactly; a stricter one would make the writer fail-stop on a sale the domain accepted.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE sales ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1));
+ALTER TABLE sales ADD COLUMN pow_difficulty_bits INTEGER NOT NULL DEFAULT 0
+    CHECK (pow_difficulty_bits >= 0 AND pow_difficulty_bits <= 32);
+ALTER TABLE sales ADD COLUMN rate_limit_per_s INTEGER NOT NULL DEFAULT 0
+    CHECK (rate_limit_per_s >= 0 AND rate_limit_per_s <= 2147483647);
+ALTER TABLE sales ADD COLUMN rate_limit_burst INTEGER NOT NULL DEFAULT 0
+    CHECK (rate_limit_burst >= 0 AND rate_limit_burst <= 2147483647);
+)sql";
+
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kVersion1, kVersion2};
 
 void rollback_quietly(Database& db) noexcept {
     try {

@@ -133,16 +133,23 @@ Awaitable<Result<domain::Sale>> MemoryStockEngine::update_sale(std::string sale_
 }
 
 Awaitable<Result<SaleView>> MemoryStockEngine::view(std::string sale_id) {
-    auto act = [](SaleBook& book) { return Decision<SaleView>{book.view(), std::nullopt}; };
+    auto act = [this](SaleBook& book) {
+        auto view = book.view();
+        view.engine_now = clock_.now();
+        return Decision<SaleView>{std::move(view), std::nullopt};
+    };
     return with_book<SaleView>(std::move(sale_id), std::move(act));
 }
 
 Awaitable<std::vector<SaleView>> MemoryStockEngine::list() {
     std::vector<SaleView> views;
     for (auto& shard : shards_) {
-        auto collect = [&shard = *shard] {
+        auto collect = [this, &shard = *shard] {
             std::vector<SaleView> found;
-            for (auto& [id, book] : shard.books) found.push_back(book->view());
+            for (auto& [id, book] : shard.books) {
+                found.push_back(book->view());
+                found.back().engine_now = clock_.now();
+            }
             return Decision<std::vector<SaleView>>{std::move(found), std::nullopt};
         };
         auto part = co_await decide_on_shard<std::vector<SaleView>>(*shard, std::move(collect));

@@ -32,7 +32,11 @@ std::vector<std::string> definition_args(const domain::Sale& sale) {
             std::to_string(to_unix_ms(sale.starts_at)),
             std::to_string(to_unix_ms(sale.ends_at)),
             std::to_string(sale.reservation_ttl_s),
-            sale.require_token ? "1" : "0"};
+            sale.require_token ? "1" : "0",
+            sale.paused ? "1" : "0",
+            std::to_string(sale.pow_difficulty_bits),
+            std::to_string(sale.rate_limit_per_s),
+            std::to_string(sale.rate_limit_burst)};
 }
 
 namespace {
@@ -80,6 +84,16 @@ Result<domain::Sale> sale_from_fields(
     sale.ends_at = from_unix_ms(*ends);
     sale.reservation_ttl_s = *ttl;
     sale.require_token = fields["token"] == "1";
+    sale.paused = fields["paused"] == "1";
+    // Admission settings came later (issue 4): a sale written before them has none.
+    for (auto [name, field] : {std::pair{"pow", &sale.pow_difficulty_bits},
+                               std::pair{"rate", &sale.rate_limit_per_s},
+                               std::pair{"burst", &sale.rate_limit_burst}}) {
+        if (!fields.contains(name)) continue;
+        auto value = parse_integer<std::int32_t>(fields, name);
+        if (!value) return value.error();
+        *field = *value;
+    }
     return sale;
 }
 

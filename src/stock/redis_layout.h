@@ -39,7 +39,7 @@ SaleKeys keys_of(std::string_view sale_id);
 std::vector<std::string> function_keys(const SaleKeys& keys);
 
 // A sale's definition as the functions take it after its id (name, stock, limit, price, start,
-// end, ttl, token).
+// end, ttl, token, paused, pow, rate, burst).
 std::vector<std::string> definition_args(const domain::Sale& sale);
 
 // A sale from the hash fields the functions keep (a flat name/value list).

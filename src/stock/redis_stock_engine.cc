@@ -34,6 +34,7 @@ Error refusal(const RedisReply& reply) {
     auto status = status_of(reply);
     if (status == "not_found") return make_error(Errc::kNotFound, "no such order");
     if (status == "not_started") return make_error(Errc::kNotStarted, "the sale has not started");
+    if (status == "paused") return make_error(Errc::kNotStarted, "the sale is paused");
     if (status == "ended") return make_error(Errc::kEnded, "the sale has ended");
     if (status == "limit_reached") {
         return make_error(Errc::kLimitReached, "the per-user limit of this sale is reached");
@@ -85,6 +86,7 @@ Result<SaleView> view_from_reply(const RedisReply& reply) {
     auto count = [&fields](std::string_view name) {
         return static_cast<std::uint64_t>(field_or_zero(fields, name));
     };
+    view.engine_now = from_unix_ms(field_or_zero(fields, "now"));
     view.refusals = {.sold_out = count("refused_sold_out"),
                      .limit_reached = count("refused_limit_reached"),
                      .not_started = count("refused_not_started"),

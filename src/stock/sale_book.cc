@@ -69,6 +69,7 @@ Decision<Order> SaleBook::reserve(const ReserveRequest& request, TimePoint now) 
     }
     if (!sale.opened_at(now)) return refuse(Errc::kNotStarted, "the sale has not started");
     if (sale.ended_at(now)) return refuse(Errc::kEnded, "the sale has ended");
+    if (sale.paused) return refuse(Errc::kNotStarted, "the sale is paused");
     auto held = units_by_user_.find(request.user_id);
     std::int64_t user_units = held == units_by_user_.end() ? 0 : held->second;
     if (user_units + request.quantity > sale.per_user_limit) {

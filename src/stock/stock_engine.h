@@ -42,6 +42,10 @@ struct SaleView {
     std::int64_t cancelled = 0;
     std::int64_t expired = 0;
     RefusalCounts refusals;
+    // The engine's clock when it took this view: the one authoritative clock of the sale
+    // window (the node's clock for the embedded engine, Redis TIME for Redis). Nodes learn
+    // their offset from it, so a node whose own clock runs ahead never opens a sale early.
+    TimePoint engine_now{};
 
     std::int64_t sold() const { return reserved + paid; }
     std::int64_t remaining() const { return sale.stock - sold(); }

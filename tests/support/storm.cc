@@ -36,8 +36,9 @@ Request purchase_request(const StormOptions& options, const Buyer& buyer) {
     Headers headers{{"Authorization", "Bearer " + buyer.token}};
     if (!buyer.idempotency_key.empty())
         headers.emplace_back("Idempotency-Key", buyer.idempotency_key);
-    const std::string body =
-        boost::json::serialize(boost::json::object{{"quantity", buyer.quantity}});
+    boost::json::object fields{{"quantity", buyer.quantity}};
+    if (!buyer.purchase_token.empty()) fields["token"] = buyer.purchase_token;
+    const std::string body = boost::json::serialize(fields);
     return make_request(http::verb::post, "/api/v1/sales/" + options.sale_id + "/purchase", body,
                         headers, options.port);
 }

@@ -19,6 +19,7 @@ struct Buyer {
     int quantity = 1;             // sent as {"quantity": n}
     int attempts = 1;             // purchase requests, one after the other on one connection
     std::string idempotency_key;  // sent on every attempt when not empty
+    std::string purchase_token;   // sent as {"token": ...} when not empty
 };
 
 // One purchase attempt and what came back (status 0: no answer, see transport_error).

@@ -65,14 +65,16 @@ TEST_F(SecretsTest, FilesHaveMode0600AndNoTemporariesRemain) {
     ::umask(old_mask);
     EXPECT_EQ(mode_of(data_dir() / "admin_token"), 0600u);
     EXPECT_EQ(mode_of(data_dir() / "jwt_secret"), 0600u);
+    EXPECT_EQ(mode_of(data_dir() / "token_key"), 0600u);
     std::size_t files = 0;
     for (const auto& entry : fs::directory_iterator(data_dir())) {
         EXPECT_TRUE(entry.path().filename() == "admin_token" ||
-                    entry.path().filename() == "jwt_secret")
+                    entry.path().filename() == "jwt_secret" ||
+                    entry.path().filename() == "token_key")
             << entry.path();
         ++files;
     }
-    EXPECT_EQ(files, 2u);
+    EXPECT_EQ(files, 3u);
 }
 
 TEST_F(SecretsTest, ExistingFileIsReadAndTrimmed) {
@@ -127,9 +129,10 @@ TEST_F(SecretsTest, EnvironmentProvidedSecretIsNotWritten) {
     EXPECT_TRUE(fs::exists(data_dir() / "jwt_secret"));
 }
 
-TEST_F(SecretsTest, BothProvidedLeavesTheDiskAlone) {
+TEST_F(SecretsTest, AllProvidedLeavesTheDiskAlone) {
     config_.auth.admin_token = "admin-token-of-some-length";
     config_.auth.jwt_secret = "jwt-secret-of-some-length";
+    config_.admission.token_key = "token-key-of-some-length";
     resolve_secrets(config_);
     EXPECT_EQ(config_.auth.admin_token, "admin-token-of-some-length");
     EXPECT_EQ(config_.auth.jwt_secret, "jwt-secret-of-some-length");

@@ -63,5 +63,25 @@ TEST(SalePatch, ChangesOnlyPresentFields) {
     EXPECT_EQ(patched.starts_at, valid_sale().starts_at);
 }
 
+TEST(SaleAdmissionFields, ValidateRangesAndPausedStatus) {
+    Sale sale{.id = "s", .name = "n", .stock = 5, .starts_at = from_unix_ms(10'000),
+              .ends_at = from_unix_ms(20'000)};
+    EXPECT_TRUE(validate(sale).ok());
+    sale.pow_difficulty_bits = 33;
+    EXPECT_FALSE(validate(sale).ok());
+    sale.pow_difficulty_bits = 32;
+    sale.rate_limit_per_s = -1;
+    EXPECT_FALSE(validate(sale).ok());
+    sale.rate_limit_per_s = 0;
+    sale.rate_limit_burst = -1;
+    EXPECT_FALSE(validate(sale).ok());
+    sale.rate_limit_burst = 0;
+    EXPECT_TRUE(validate(sale).ok());
+    sale.paused = true;
+    EXPECT_EQ(sale.status_at(from_unix_ms(15'000), 5), SaleStatus::kPaused);
+    EXPECT_EQ(sale.status_at(from_unix_ms(9'000), 5), SaleStatus::kUpcoming);
+    EXPECT_EQ(apply(sale, SalePatch{.paused = false}).paused, false);
+}
+
 }  // namespace
 }  // namespace flashsale::domain

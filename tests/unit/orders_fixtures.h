@@ -69,7 +69,8 @@ inline auto fields(const domain::Order& o) {
 
 inline auto fields(const domain::Sale& s) {
     return std::tie(s.id, s.name, s.stock, s.per_user_limit, s.price_cents, s.starts_at, s.ends_at,
-                    s.reservation_ttl_s, s.require_token);
+                    s.reservation_ttl_s, s.require_token, s.paused, s.pow_difficulty_bits,
+                    s.rate_limit_per_s, s.rate_limit_burst);
 }
 
 // A store that stores nothing; fakes override what their test needs.

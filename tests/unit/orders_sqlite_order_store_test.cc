@@ -104,6 +104,12 @@ TEST_F(SqliteOrderStoreTest, SaleUpsertChangesFieldsButKeepsSold) {
     sale.name = "renamed";
     sale.stock = 50;
     sale.require_token = true;
+    // The admission fields at the edges domain::validate accepts (schema v2's CHECKs mirror it).
+    sale.paused = true;
+    sale.pow_difficulty_bits = domain::kPowDifficultyBitsMax;
+    sale.rate_limit_per_s = 2'147'483'647;
+    sale.rate_limit_burst = 0;
+    ASSERT_TRUE(domain::validate(sale).ok());
     store.apply(std::vector{saved(sale)});
     auto sales = store.load_sales();
     ASSERT_EQ(sales.size(), 1u);

@@ -74,6 +74,7 @@ local function reserve(keys, args)
     local now = now_ms()
     if now < sale.start then return refuse(keys, 'not_started', 'refused_not_started') end
     if now >= sale['end'] then return refuse(keys, 'ended', 'refused_ended') end
+    if sale.paused == '1' then return refuse(keys, 'paused', 'refused_not_started') end
     local held = tonumber(redis.call('HGET', keys[2], user) or '0')
     if held + quantity > sale.limit then return refuse(keys, 'limit_reached', 'refused_limit_reached') end
     if quantity > sale.stock - sale.reserved - sale.paid then
@@ -140,7 +141,8 @@ local function expire(keys, args)
     return {'ok', #due}
 end
 
-local kDefinition = {'name', 'stock', 'limit', 'price', 'start', 'end', 'ttl', 'token'}
+local kDefinition = {'name', 'stock', 'limit', 'price', 'start', 'end', 'ttl', 'token', 'paused',
+                     'pow', 'rate', 'burst'}
 
 -- The definition fields of ARGV (in kDefinition's order) as HSET arguments, and as JSON.
 local function definition(id, args)
@@ -191,7 +193,7 @@ local function view(keys, args)
     local flat = redis.call('HGETALL', keys[1])
     if #flat == 0 then return {'not_ready'} end
     table.insert(flat, 'now')
-    table.insert(flat, now_ms())
+    table.insert(flat, string.format('%d', now_ms()))  -- a string, like every hash field
     return {'ok', unpack(flat)}
 end
 

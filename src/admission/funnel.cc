@@ -1,0 +1,48 @@
+#include "admission/funnel.h"
+
+#include <fmt/format.h>
+
+namespace flashsale::admission {
+
+Funnel::Funnel(FunnelOptions options, MetricsRegistry& metrics)
+    : rates_(options.rates, blacklist_),
+      shedding_(options.shed_inflight_max, options.shed_percent),
+      signer_(std::move(options.token_key), std::move(options.token_key_previous)),
+      tokens_(signer_, options.token_ttl),
+      pow_(signer_, options.pow) {
+    for (std::size_t i = 0; i < kReasonCount; ++i) {
+        auto reason = static_cast<Reason>(i);
+        metrics_[i] = &metrics.counter(
+            "flashsale_admission_refusals_total", "Requests refused by the admission gates",
+            fmt::format("gate=\"{}\",reason=\"{}\"", to_string(gate_of(reason)),
+                        to_string(reason)));
+    }
+}
+
+std::int64_t Funnel::monotonic_us() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now() - epoch_)
+               .count() +
+           1;
+}
+
+Verdict Funnel::check(RequestView& request) {
+    request.sale = directory_.find(std::string(request.sale_id));
+    request.engine_now = directory_.engine_now(request.local_now).value_or(request.local_now);
+    Verdict verdict = window_.check(request);
+    if (verdict) verdict = sold_out_.check(request);
+    if (verdict) verdict = blacklist_.check(request);
+    if (verdict) verdict = rates_.check(request);
+    if (verdict) verdict = shedding_.check(request);
+    if (verdict) verdict = tokens_.check(request);
+    if (!verdict) count(verdict.reason, request.sale);
+    return verdict;
+}
+
+void Funnel::count(Reason reason, const SaleEntry* sale) {
+    node_refusals_.count(reason);
+    metrics_[static_cast<std::size_t>(reason)]->inc();
+    if (sale != nullptr) sale->refusals().count(reason);
+}
+
+}  // namespace flashsale::admission

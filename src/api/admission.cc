@@ -1,0 +1,112 @@
+#include "api/admission.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/errors.h"
+
+namespace flashsale::api {
+
+namespace asio = boost::asio;
+
+admission::SaleFacts facts_of(const stock::SaleView& view) {
+    const auto& sale = view.sale;
+    return {.starts_at = sale.starts_at,
+            .ends_at = sale.ends_at,
+            .paused = sale.paused,
+            .require_token = sale.require_token,
+            .pow_difficulty_bits = sale.pow_difficulty_bits,
+            .rate_limit_per_s = sale.rate_limit_per_s,
+            .rate_limit_burst = sale.rate_limit_burst,
+            .remaining = view.remaining(),
+            .engine_now = view.engine_now};
+}
+
+TimePoint view_time(const ApiContext& context, const stock::SaleView& view) {
+    return view.engine_now == TimePoint{} ? context.clock.now() : view.engine_now;
+}
+
+void learn(ApiContext& context, const stock::SaleView& view) {
+    auto facts = facts_of(view);
+    facts.engine_now = view_time(context, view);
+    context.admission.directory().learn(view.sale.id, facts, context.clock.now());
+}
+
+Awaitable<Status> learn_sale(ApiContext& context, std::string sale_id) {
+    if (context.admission.directory().find(sale_id) != nullptr) co_return Ok{};
+    auto op = context.stock.view(sale_id);
+    auto view = co_await std::move(op);
+    if (!view) co_return view.error();
+    learn(context, *view);
+    co_return Ok{};
+}
+
+admission::RequestView request_view(ApiContext& context, admission::Action action,
+                                    std::string_view sale_id, std::string_view user_id,
+                                    std::string_view ip, std::string_view purchase_token) {
+    return {.action = action,
+            .sale_id = sale_id,
+            .user_id = user_id,
+            .client_ip = ip,
+            .purchase_token = purchase_token,
+            .local_now = context.clock.now(),
+            .monotonic_us = context.admission.monotonic_us()};
+}
+
+net::Response refusal_response(const admission::Verdict& verdict) {
+    auto response = error_response(admission::errc_of(verdict.reason),
+                                   admission::message_of(verdict.reason));
+    if (verdict.retry_after_s > 0) {
+        response.set(boost::beast::http::field::retry_after, std::to_string(verdict.retry_after_s));
+    }
+    return response;
+}
+
+struct SaleRefresher::State {
+    explicit State(asio::any_io_executor executor) : timer(executor) {}
+    asio::steady_timer timer;
+    std::atomic<bool> stopping{false};
+};
+
+namespace {
+
+Awaitable<void> refresh_loop(ApiContext& context, std::chrono::milliseconds interval,
+                             std::shared_ptr<SaleRefresher::State> state) {
+    while (!state->stopping) {
+        state->timer.expires_after(interval);
+        auto [error] = co_await state->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (error || state->stopping) break;
+        auto op = context.stock.list();
+        auto views = co_await std::move(op);
+        for (const auto& view : views) learn(context, view);
+    }
+}
+
+}  // namespace
+
+void SaleRefresher::start(asio::any_io_executor executor) {
+    state_ = std::make_shared<State>(executor);
+    asio::co_spawn(executor,
+                   refresh_loop(context_, interval_, state_),
+                   [](std::exception_ptr error) {
+                       if (!error) return;
+                       try {
+                           std::rethrow_exception(error);
+                       } catch (const std::exception& e) {
+                           spdlog::critical("sale refresher failed: {}", e.what());
+                       }
+                   });
+}
+
+void SaleRefresher::stop() {
+    if (!state_) return;
+    state_->stopping = true;
+    asio::post(state_->timer.get_executor(), [state = state_] { state->timer.cancel(); });
+}
+
+}  // namespace flashsale::api

@@ -1,0 +1,54 @@
+// Glue between the handlers and the admission funnel: what the node learns from the stock
+// engine's views, the request view the gates read, the answer to a refusal, and the periodic
+// refresh that keeps every node's sale directory (window, pause, sold-out flag) current.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "admission/funnel.h"
+#include "api/api_context.h"
+#include "api/handlers.h"
+#include "net/http_types.h"
+
+namespace flashsale::api {
+
+admission::SaleFacts facts_of(const stock::SaleView& view);
+// Records the view in the directory (and the engine clock offset with it).
+void learn(ApiContext& context, const stock::SaleView& view);
+// The time a view was taken on the engine's clock (this node's clock if the engine gives none).
+TimePoint view_time(const ApiContext& context, const stock::SaleView& view);
+
+// Makes sure the directory knows the sale: one engine view on a miss. kNotFound passes on.
+Awaitable<Status> learn_sale(ApiContext& context, std::string sale_id);
+
+// The view of one request; `ip` holds the client address text and outlives the view.
+admission::RequestView request_view(ApiContext& context, admission::Action action,
+                                    std::string_view sale_id, std::string_view user_id,
+                                    std::string_view ip, std::string_view purchase_token);
+
+// The error answer of a refusal, with Retry-After for rate limits.
+net::Response refusal_response(const admission::Verdict& verdict);
+
+// Every interval, reads every sale from the engine into the directory, so that changes made
+// elsewhere (other nodes, expiries that return stock) reach this node's gates.
+class SaleRefresher {
+public:
+    SaleRefresher(ApiContext& context, std::chrono::milliseconds interval)
+        : context_(context), interval_(interval) {}
+    void start(boost::asio::any_io_executor executor);
+    void stop();  // returns at once; the loop ends at its next wake-up
+
+    struct State;  // shared with the loop, which may outlive stop() by one wake-up
+
+private:
+    ApiContext& context_;
+    std::chrono::milliseconds interval_;
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace flashsale::api
