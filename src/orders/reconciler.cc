@@ -154,10 +154,9 @@ void Reconciler::rebuild(const domain::Sale& sale) {
     for (auto& stored : store_.load_sales()) {
         if (stored.id == sale.id) definition = std::move(stored);
     }
-    std::vector<std::string> args{definition.id};
-    auto fields = layout::definition_args(definition);
-    args.insert(args.end(), fields.begin(), fields.end());
-    expect_ok(redis_.execute(function_call("fs_restore_sale", sale.id, args)), "restoring a sale");
+    expect_ok(redis_.execute(function_call("fs_restore_sale", sale.id,
+                                           layout::function_args(definition))),
+              "restoring a sale");
 
     auto orders = store_.load_orders(sale.id);
     for (std::size_t first = 0; first < orders.size(); first += kRestoreChunk) {

@@ -39,6 +39,13 @@ std::vector<std::string> definition_args(const domain::Sale& sale) {
             std::to_string(sale.rate_limit_burst)};
 }
 
+std::vector<std::string> function_args(const domain::Sale& sale) {
+    std::vector<std::string> args{sale.id};
+    auto definition = definition_args(sale);
+    args.insert(args.end(), definition.begin(), definition.end());
+    return args;
+}
+
 namespace {
 
 template <class Int>

@@ -42,6 +42,9 @@ std::vector<std::string> function_keys(const SaleKeys& keys);
 // end, ttl, token, paused, pow, rate, burst).
 std::vector<std::string> definition_args(const domain::Sale& sale);
 
+// The sale's id followed by its definition: the arguments of the functions that write one.
+std::vector<std::string> function_args(const domain::Sale& sale);
+
 // A sale from the hash fields the functions keep (a flat name/value list).
 Result<domain::Sale> sale_from_fields(const std::vector<std::pair<std::string, std::string>>& fields);
 

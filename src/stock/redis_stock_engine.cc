@@ -155,22 +155,31 @@ Awaitable<Error> RedisStockEngine::not_ready(std::string sale_id) {
     co_return make_error(Errc::kUnavailable, "the sale is not ready; try again shortly");
 }
 
-// A call whose success carries an order as JSON.
-Awaitable<Result<domain::Order>> RedisStockEngine::order_call(std::string function,
-                                                              std::string sale_id,
-                                                              std::vector<std::string> args) {
+// A call whose reply must be "ok": any other answer becomes the error it stands for.
+Awaitable<Result<RedisReply>> RedisStockEngine::checked_call(std::string function,
+                                                             std::string sale_id,
+                                                             std::vector<std::string> args) {
     auto pending = call(std::move(function), sale_id, std::move(args));
     auto reply = co_await std::move(pending);
     if (!reply) co_return reply.error();
     auto status = status_of(*reply);
-    if (status == "ok" && reply->elements.size() > 1) {
-        co_return layout::order_from_json(reply->elements[1].text);
-    }
+    if (status == "ok") co_return reply;
     if (status == "not_ready") {
         auto refused = not_ready(std::move(sale_id));
         co_return co_await std::move(refused);
     }
     co_return refusal(*reply);
+}
+
+// A call whose success carries an order as JSON.
+Awaitable<Result<domain::Order>> RedisStockEngine::order_call(std::string function,
+                                                              std::string sale_id,
+                                                              std::vector<std::string> args) {
+    auto pending = checked_call(std::move(function), std::move(sale_id), std::move(args));
+    auto reply = co_await std::move(pending);
+    if (!reply) co_return reply.error();
+    if (reply->elements.size() < 2) co_return make_error(Errc::kInternal, "reply without order");
+    co_return layout::order_from_json(reply->elements[1].text);
 }
 
 Awaitable<Result<domain::Order>> RedisStockEngine::reserve(ReserveRequest request) {
@@ -212,13 +221,9 @@ Awaitable<Result<domain::Sale>> RedisStockEngine::create_sale(domain::Sale sale)
     auto listed = co_await std::move(listing);
     if (!listed) co_return listed.error();
 
-    std::vector<std::string> args{sale.id};
-    auto definition = layout::definition_args(sale);
-    args.insert(args.end(), definition.begin(), definition.end());
-    auto pending = call("fs_create_sale", sale.id, std::move(args));
-    auto reply = co_await std::move(pending);
-    if (!reply) co_return reply.error();
-    if (status_of(*reply) != "ok") co_return refusal(*reply);
+    auto pending = checked_call("fs_create_sale", sale.id, layout::function_args(sale));
+    auto created = co_await std::move(pending);
+    if (!created) co_return created.error();
     know_sale(sale.id);
     co_return sale;
 }
@@ -231,29 +236,16 @@ Awaitable<Result<domain::Sale>> RedisStockEngine::update_sale(std::string sale_i
     auto next = domain::apply(now->sale, patch);
     if (auto valid = domain::validate(next); !valid) co_return valid.error();
 
-    std::vector<std::string> args{sale_id};
-    auto definition = layout::definition_args(next);
-    args.insert(args.end(), definition.begin(), definition.end());
-    auto pending = call("fs_update_sale", sale_id, std::move(args));
-    auto reply = co_await std::move(pending);
-    if (!reply) co_return reply.error();
-    if (status_of(*reply) == "not_ready") {
-        auto refused = not_ready(std::move(sale_id));
-        co_return co_await std::move(refused);
-    }
-    if (status_of(*reply) != "ok") co_return refusal(*reply);
+    auto pending = checked_call("fs_update_sale", sale_id, layout::function_args(next));
+    auto updated = co_await std::move(pending);
+    if (!updated) co_return updated.error();
     co_return next;
 }
 
 Awaitable<Result<SaleView>> RedisStockEngine::view(std::string sale_id) {
-    auto pending = call("fs_view", sale_id, {});
+    auto pending = checked_call("fs_view", std::move(sale_id), {});
     auto reply = co_await std::move(pending);
     if (!reply) co_return reply.error();
-    if (status_of(*reply) == "not_ready") {
-        auto refused = not_ready(std::move(sale_id));
-        co_return co_await std::move(refused);
-    }
-    if (status_of(*reply) != "ok") co_return refusal(*reply);
     co_return view_from_reply(*reply);
 }
 

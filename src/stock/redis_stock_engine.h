@@ -60,6 +60,8 @@ public:
 private:
     Awaitable<Result<clients::RedisReply>> call(std::string function, std::string sale_id,
                                                 std::vector<std::string> args);
+    Awaitable<Result<clients::RedisReply>> checked_call(std::string function, std::string sale_id,
+                                                        std::vector<std::string> args);
     Awaitable<Result<domain::Order>> order_call(std::string function, std::string sale_id,
                                                 std::vector<std::string> args);
     Awaitable<Error> not_ready(std::string sale_id);

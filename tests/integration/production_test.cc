@@ -63,6 +63,17 @@ protected:
         ServerTest::SetUp();
     }
 
+    // Another node on the same Redis and PostgreSQL, with a data dir of its own.
+    ServerProcess& start_second_node() {
+        ServerOptions second = server().options();
+        second.data_dir = temp_dir() / "data-2";
+        second.log_path = temp_dir() / "node-2.log";
+        std::filesystem::create_directories(second.data_dir);
+        node2_ = std::make_unique<ServerProcess>(std::move(second));
+        EXPECT_TRUE(node2_->start());
+        return *node2_;
+    }
+
     void create_sale(const std::string& id, std::int64_t stock, std::int64_t limit) {
         SaleSpec spec = open_sale(id, stock, limit);
         spec.reservation_ttl_s = 3600;  // nothing expires while the test runs
@@ -136,15 +147,12 @@ protected:
         const auto stock = query(backend(), "SELECT stock FROM sales WHERE id = '" + sale_id + "'");
         EXPECT_LE(std::stoll(sold), std::stoll(stock));
     }
+
+    std::unique_ptr<ServerProcess> node2_;
 };
 
 TEST_F(ProductionTest, StormThroughNginxAcrossTwoNodesSellsExactlyTheStock) {
-    ServerOptions second = server().options();
-    second.data_dir = temp_dir() / "data-2";
-    second.log_path = temp_dir() / "node-2.log";
-    std::filesystem::create_directories(second.data_dir);
-    ServerProcess node2(std::move(second));
-    ASSERT_TRUE(node2.start());
+    ServerProcess& node2 = start_second_node();
     NginxServer nginx(shipped_file("deploy/nginx.conf"), {server().port(), node2.port()});
 
     constexpr std::int64_t kStock = 300;
@@ -206,12 +214,7 @@ TEST_F(ProductionTest, PostgresStoppedForFiveSecondsMidStormLosesNoAcceptedOrder
 }
 
 TEST_F(ProductionTest, NodeKilledMidStormBehindNginxLosesNoAcceptedOrder) {
-    ServerOptions second = server().options();
-    second.data_dir = temp_dir() / "data-2";
-    second.log_path = temp_dir() / "node-2.log";
-    std::filesystem::create_directories(second.data_dir);
-    ServerProcess node2(std::move(second));
-    ASSERT_TRUE(node2.start());
+    ServerProcess& node2 = start_second_node();
     NginxServer nginx(shipped_file("deploy/nginx.conf"), {server().port(), node2.port()});
 
     constexpr std::int64_t kStock = 1000;
