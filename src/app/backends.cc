@@ -128,6 +128,11 @@ public:
         engine_.start();
         if (pipeline_enabled_) pipeline_.start();
     }
+    void wait_until_ready() override {
+        if (!redis_.wait_all_connected(options_.connect_timeout * 5)) {
+            spdlog::warn("not every worker reached Redis at start; purchases get 503 until then");
+        }
+    }
     void stop_serving() override {
         engine_.stop();
         redis_.stop();

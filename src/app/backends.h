@@ -36,6 +36,9 @@ public:
 
     // Before the workers run: rebuild or reconcile state, start background work.
     virtual void start() = 0;
+    // After the workers started, before the listener takes requests: waits (bounded) until the
+    // backends can serve, so that a node never answers its first buyers with 503.
+    virtual void wait_until_ready() {}
     // After the listener drained, while the workers still run.
     virtual void stop_serving() = 0;
     // After the workers stopped: commit or hand over what is left, close.

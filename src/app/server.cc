@@ -158,6 +158,7 @@ int serve(const ServeOptions& options) {
 
     backends->start();
     workers.start();
+    backends->wait_until_ready();
     refresher.start(workers.executor(0));
     server.start();
     std::optional<domain::Sale> demo_sale;

@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -87,6 +88,21 @@ void RedisClient::stop() {
             }
         }
     }
+}
+
+bool RedisClient::wait_all_connected(std::chrono::milliseconds timeout) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto all_up = [this] {
+        for (const auto& connection : connections_) {
+            if (!connection->connected()) return false;
+        }
+        return true;
+    };
+    while (!all_up()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
 }
 
 RedisConnection& RedisClient::local() {

@@ -104,6 +104,10 @@ public:
     // True when at least one connection is up (for /readyz).
     bool connected() const;
 
+    // Blocks (not on a worker) until every connection is up, or `timeout` passes; true when
+    // all are. For start-up: a node should not take requests before it can reach Redis.
+    bool wait_all_connected(std::chrono::milliseconds timeout) const;
+
 private:
     std::vector<boost::asio::any_io_executor> executors_;
     std::vector<std::unique_ptr<RedisConnection>> connections_;

@@ -87,6 +87,18 @@ void OrderPipeline::start() {
 void OrderPipeline::stop() {
     stopping_ = true;
     if (thread_.joinable()) thread_.join();
+    release_leases();
+}
+
+// A clean stop hands its sales over at once instead of after the lease runs out.
+void OrderPipeline::release_leases() {
+    for (auto& [sale_id, cursor] : cursors_) {
+        if (!cursor.leased) continue;
+        auto released = redis_.execute({"FCALL", "fs_release_lease", "1",
+                                        layout::keys_of(sale_id).lease, options_.consumer});
+        warn_on_failure(released, "releasing a lease");
+        cursor.leased = false;
+    }
 }
 
 void OrderPipeline::run() {

@@ -53,7 +53,7 @@ public:
     OrderPipeline& operator=(const OrderPipeline&) = delete;
 
     void start();  // runs passes on its own thread until stop()
-    void stop();   // finishes the batch under way, then joins
+    void stop();   // finishes the batch under way, joins, and gives its sales' leases back
 
     // One pass over every sale on the calling thread; the entries it applied. Not while the
     // pipeline's own thread runs. Throws StoreError when the store is down.
@@ -69,6 +69,7 @@ private:
     void run();
     std::size_t consume(const std::string& sale_id, SaleCursor& cursor);
     bool take_lease(const std::string& sale_id);
+    void release_leases();
     void claim_abandoned(const std::string& sale_id);
     std::size_t apply_batch(const std::string& sale_id, const clients::RedisReply& entries);
     void park(const std::string& sale_id, const clients::RedisReply& entry, const std::string& why);

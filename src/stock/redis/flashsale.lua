@@ -267,4 +267,12 @@ local function take_lease(keys, args)
     return 0
 end
 
+-- Gives a lease back (KEYS[1]: its key; ARGV: consumer) when the consumer stops cleanly, so
+-- the next consumer need not wait for it to run out.
+local function release_lease(keys, args)
+    if redis.call('GET', keys[1]) == args[1] then return redis.call('DEL', keys[1]) end
+    return 0
+end
+
 redis.register_function('fs_take_lease', take_lease)
+redis.register_function('fs_release_lease', release_lease)
