@@ -94,6 +94,7 @@ public:
           pipeline_enabled_(config.orders.pipeline == "on"),
           store_(open_order_store(config)),
           pipeline_store_(open_order_store(config)),
+          watch_store_(open_order_store(config)),
           redis_(executors_of(workers), options_),
           engine_(redis_, workers.executor(0), clock,
                   {std::chrono::milliseconds(config.sales.expiry_sweep_ms)}),
@@ -103,7 +104,11 @@ public:
           reader_(*store_, static_cast<std::size_t>(config.storage.reader_threads)),
           drift_(&metrics.gauge("flashsale_reconcile_drift_orders",
                                 "Orders the database has that Redis lacked at the last "
-                                "reconciliation")) {}
+                                "reconciliation")),
+          watch_(options_, *watch_store_,
+                 {.consumer = "reconcile@" + consumer_name(),
+                  .batch_max = config.orders.pipeline_batch_max},
+                 std::chrono::milliseconds(config.orders.reconcile_interval_ms), drift_) {}
 
     stock::StockEngine& engine() override { return engine_; }
     orders::OrderReader& reader() override { return reader_; }
@@ -127,6 +132,7 @@ public:
         redis_.start();
         engine_.start();
         if (pipeline_enabled_) pipeline_.start();
+        watch_.start();
     }
     void wait_until_ready() override {
         if (!redis_.wait_all_connected(options_.connect_timeout * 5)) {
@@ -138,6 +144,7 @@ public:
         redis_.stop();
     }
     void stop() override {
+        watch_.stop();
         pipeline_.stop();
         reader_.stop();
     }
@@ -147,11 +154,13 @@ private:
     bool pipeline_enabled_;
     std::unique_ptr<orders::OrderStore> store_;           // readers
     std::unique_ptr<orders::OrderStore> pipeline_store_;  // the pipeline's writes
+    std::unique_ptr<orders::OrderStore> watch_store_;     // the reconcile watch's
     clients::RedisClient redis_;
     stock::RedisStockEngine engine_;
     orders::OrderPipeline pipeline_;
     orders::OrderReader reader_;
     Gauge* drift_;
+    orders::ReconcileWatch watch_;
 };
 
 }  // namespace

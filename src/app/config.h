@@ -56,6 +56,7 @@ struct OrdersConfig {
     std::string store = "sqlite";
     std::string pipeline = "on";  // "off": this node serves but leaves the streams to others
     std::size_t pipeline_batch_max = 512;
+    int reconcile_interval_ms = 5000;
 };
 
 struct RedisConfig {

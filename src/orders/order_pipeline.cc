@@ -176,7 +176,13 @@ std::size_t OrderPipeline::consume(const std::string& sale_id, SaleCursor& curso
     for (const char* from : {"0", ">"}) {
         auto read = redis_.execute({"XREADGROUP", "GROUP", std::string(layout::kConsumerGroup),
                                     options_.consumer, "COUNT", batch, "STREAMS", events, from});
-        if (!read || read->is_error()) return 0;
+        if (!read) return 0;
+        if (read->is_error()) {
+            // NOGROUP: the stream and its group are gone (Redis lost them); the next pass
+            // creates the group again, as for a sale seen for the first time.
+            cursor.leased = false;
+            return 0;
+        }
         const auto* entries = entries_of(*read);
         if (entries != nullptr && !entries->empty()) return apply_batch(sale_id, *read);
     }

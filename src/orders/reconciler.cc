@@ -189,4 +189,50 @@ void Reconciler::drain_stream(const std::string& sale_id) {
     }
 }
 
+ReconcileWatch::ReconcileWatch(clients::RedisOptions redis, OrderStore& store,
+                               PipelineOptions pipeline, std::chrono::milliseconds interval,
+                               Gauge* drift)
+    : redis_(redis),
+      store_(store),
+      pipeline_(std::move(redis), store, std::move(pipeline)),
+      reconciler_(redis_, store, pipeline_, drift),
+      interval_(interval) {}
+
+ReconcileWatch::~ReconcileWatch() { stop(); }
+
+void ReconcileWatch::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void ReconcileWatch::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void ReconcileWatch::run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+        lock.unlock();
+        try {
+            check_once();
+        } catch (const StoreError& e) {
+            spdlog::warn("reconcile watch: {}; trying again later", e.what());
+        }
+        lock.lock();
+    }
+}
+
+void ReconcileWatch::check_once() {
+    for (const auto& sale : store_.load_sales()) {
+        auto exists = redis_.execute({"EXISTS", layout::keys_of(sale.id).sale});
+        if (!exists || exists->is_error() || exists->integer == 1) continue;
+        auto report = reconciler_.reconcile(sale);
+        if (report.rebuilt) spdlog::warn("sale {} was lost from Redis; rebuilt", sale.id);
+    }
+}
+
 }  // namespace flashsale::orders

@@ -8,6 +8,9 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,6 +58,35 @@ private:
     OrderStore& store_;
     OrderPipeline& pipeline_;
     Gauge* drift_;
+};
+
+// Reconciliation while the node runs: every `interval`, each sale of the database whose keys
+// Redis no longer has (an empty restart, a failover to a replica without them) is rebuilt at
+// once, rather than answering "not ready" until a node restarts. Its own thread, its own
+// Redis connection and store, and a pipeline of its own to drain the sale's stream.
+class ReconcileWatch {
+public:
+    // `store` outlives the watch and is used from its thread only.
+    ReconcileWatch(clients::RedisOptions redis, OrderStore& store, PipelineOptions pipeline,
+                   std::chrono::milliseconds interval, Gauge* drift = nullptr);
+    ~ReconcileWatch();  // stop()
+
+    void start();
+    void stop();
+
+private:
+    void run();
+    void check_once();
+
+    clients::BlockingRedis redis_;
+    OrderStore& store_;
+    OrderPipeline pipeline_;
+    Reconciler reconciler_;
+    const std::chrono::milliseconds interval_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;  // guarded by mutex_
+    std::thread thread_;
 };
 
 }  // namespace flashsale::orders
