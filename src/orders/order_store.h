@@ -46,6 +46,16 @@ struct SaleCounts {
     std::int64_t cancelled = 0;
     std::int64_t expired = 0;
     std::int64_t sold() const { return reserved + paid; }
+
+    // Adds `units` of orders in `status` (what a store reads back per status).
+    void add(domain::OrderStatus status, std::int64_t units) {
+        switch (status) {
+            case domain::OrderStatus::kReserved: reserved += units; break;
+            case domain::OrderStatus::kPaid: paid += units; break;
+            case domain::OrderStatus::kCancelled: cancelled += units; break;
+            case domain::OrderStatus::kExpired: expired += units; break;
+        }
+    }
 };
 
 class OrderStore {

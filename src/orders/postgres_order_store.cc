@@ -395,12 +395,7 @@ SaleCounts PostgresOrderStore::counts(std::string_view sale_id) {
                 throw StoreError(fmt::format("sale {} has orders of unknown status", sale_id));
             }
             auto units = result.int64(row, 1);
-            switch (*status) {
-                case domain::OrderStatus::kReserved: counts.reserved = units; break;
-                case domain::OrderStatus::kPaid: counts.paid = units; break;
-                case domain::OrderStatus::kCancelled: counts.cancelled = units; break;
-                case domain::OrderStatus::kExpired: counts.expired = units; break;
-            }
+            counts.add(*status, units);
         }
         return counts;
     });

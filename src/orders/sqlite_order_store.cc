@@ -336,12 +336,7 @@ SaleCounts SqliteOrderStore::counts(std::string_view sale_id) {
         auto status = domain::parse_order_status(select.column_text(0));
         if (!status) throw StoreError(fmt::format("sale {} has orders of unknown status", sale_id));
         auto units = select.column_int64(1);
-        switch (*status) {
-            case domain::OrderStatus::kReserved: counts.reserved = units; break;
-            case domain::OrderStatus::kPaid: counts.paid = units; break;
-            case domain::OrderStatus::kCancelled: counts.cancelled = units; break;
-            case domain::OrderStatus::kExpired: counts.expired = units; break;
-        }
+        counts.add(*status, units);
     }
     return counts;
 }
