@@ -116,7 +116,7 @@ def markdown(results):
             out.append(f"| {held['connections']} connections held, RSS <= 256 MiB ({engine}) | "
                        f"{open_} open, {rss:.0f} MiB | "
                        f"{_verdict(rss, 256, higher_is_better=False) if open_ >= held['connections'] else 'missed: not all open'} |")
-    for engine, scenarios in (("memory", mem), ("redis", red)):
+    for engine, scenarios in (("memory", mem),):
         buyers = scenarios.get("buyers")
         if buyers:
             added = (buyers["server_rss_kib"] - buyers["server_rss_kib_before"]) * 1024

@@ -293,7 +293,11 @@ Result<Order> PgStockEngine::reserve_step(Connection& c, const ReserveRequest& r
                     Params().text(request.sale_id).int64(request.quantity).int64(row->version));
                 taken = updated.affected_rows() == 1;
             }
-            if (!taken) return make_error(Errc::kOverloaded, "too much contention on the sale");
+            if (!taken) {
+                spdlog::warn("pg-optimistic: {} attempts lost on sale {}",
+                             options_.optimistic_attempts_max, request.sale_id);
+                return make_error(Errc::kOverloaded, "too much contention on the sale");
+            }
             break;
         }
         case PgStrategy::kGuarded: {

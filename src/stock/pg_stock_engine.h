@@ -44,7 +44,10 @@ struct PgEngineOptions {
     std::size_t connections = 8;  // threads of the pool, one connection each
     std::chrono::milliseconds expiry_sweep_interval{100};
     int expiry_batch = 256;         // reservations expired per sweep transaction
-    int optimistic_attempts_max = 16;  // pg-optimistic: compare-and-set attempts, then 503
+    // pg-optimistic: compare-and-set attempts, then 503 overloaded. Each lost attempt means
+    // another purchase of the sale committed, so with N connections a request loses a round to
+    // at most N-1 others; 16 was seen to starve a request under a storm on a busy machine.
+    int optimistic_attempts_max = 64;
 };
 
 class PgStockEngine final : public StockEngine {
