@@ -1,5 +1,15 @@
 """bench/report.py: turns bench/run's results into bench/RESULTS.md: each figure beside its
-reference, as a ratio, each target of issue 5 with its verdict and, where missed, by how much."""
+reference, as a ratio, each target of issue 5 with its verdict and, where missed, by how much.
+`python3 bench/report.py bench/results.json > bench/RESULTS.md` renders it again."""
+import json
+import re
+import sys
+
+
+def _perf_line(line):
+    """perf's --stdio lines, without the padding and the empty caller columns."""
+    line = re.sub(r"\s+-\s+-\s*$", "", line.rstrip())
+    return re.sub(r" {3,}", "  ", line)
 
 
 def _phase(report, name=None):
@@ -145,12 +155,20 @@ def markdown(results):
                        f"{rate / redis_accepted if redis_accepted else 0:.2f} | "
                        f"{spike['throughput_per_s'] if spike else 0:.0f} | "
                        f"{spike['latency_us']['p99'] if spike else 0:.0f} |")
+    if results.get("notes"):
+        out += ["", "## Notes on this run (written by hand after it, from its figures and "
+                "profiles)", ""] + results["notes"]
     profiles = results.get("profiles", {})
     if profiles:
         out += ["", "## Profiles (perf record -g of the server, top symbols, self time)", ""]
         for name, lines in profiles.items():
-            out += [f"### {name}", "", "```"] + lines + ["```", ""]
+            out += [f"### {name}", "", "```"] + [_perf_line(l) for l in lines] + ["```", ""]
     out += ["", "## Exact commands", "", "```"]
     out += results["commands"]
     out += ["```", ""]
     return "\n".join(out)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as results:
+        sys.stdout.write(markdown(json.load(results)))

@@ -15,6 +15,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
+#include <charconv>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -34,9 +37,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -50,7 +50,6 @@ namespace flashsale::bench {
 namespace {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
 namespace json = boost::json;
 using asio::ip::tcp;
 using Steady = std::chrono::steady_clock;
@@ -103,43 +102,92 @@ struct Reply {
     std::string body;
 };
 
-// A keep-alive HTTP/1.1 connection that reconnects when the server closed it.
+// Finds `name` (lower case, with its colon) among the header lines, case-insensitively, and
+// returns the value's text up to the end of the line.
+std::string_view header_value(std::string_view head, std::string_view name) {
+    for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;
+         at = head.find("\r\n", at + 2)) {
+        auto line = head.substr(at + 2, head.find("\r\n", at + 2) - (at + 2));
+        if (line.size() < name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < name.size() && same; ++i) {
+            same = std::tolower(static_cast<unsigned char>(line[i])) == name[i];
+        }
+        if (!same) continue;
+        auto value = line.substr(name.size());
+        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        return value;
+    }
+    return {};
+}
+
+// A keep-alive HTTP/1.1 connection that reconnects when the server closed it. Its response
+// parser is minimal on purpose (status line, Content-Length, Connection: close; no chunked
+// bodies, which neither flashsale nor nginx `return` send): a load generator that parses as
+// much as the server does would measure itself.
 class Connection {
 public:
-    Connection(asio::io_context& io, tcp::endpoint endpoint) : socket_(io), endpoint_(endpoint) {}
+    Connection(asio::io_context& io, tcp::endpoint endpoint)
+        : socket_(io), endpoint_(endpoint), buffer_(16384) {}
 
     // The caller keeps `request` alive until the awaitable completes (no copy per request).
     Awaitable<Reply> exchange(const std::string& request) {
         if (!socket_.is_open()) {
+            size_ = 0;
             auto [error] = co_await socket_.async_connect(endpoint_, kTuple);
-            if (error) {
-                socket_.close();
-                co_return Reply{};
-            }
+            if (error) co_return fail();
             socket_.set_option(tcp::no_delay(true));
         }
         auto out = asio::buffer(request);
         auto [write_error, written] = co_await asio::async_write(socket_, out, kTuple);
-        if (write_error) {
-            socket_.close();
-            co_return Reply{};
+        if (write_error) co_return fail();
+        std::size_t head_end = 0;
+        std::size_t total = 0;
+        for (;;) {
+            if (head_end == 0) {
+                std::string_view seen(buffer_.data(), size_);
+                auto end = seen.find("\r\n\r\n");
+                if (end != std::string_view::npos) {
+                    head_end = end + 4;
+                    auto length = header_value(seen.substr(0, end), "content-length:");
+                    std::size_t body = 0;
+                    std::from_chars(length.data(), length.data() + length.size(), body);
+                    total = head_end + body;
+                    if (total > buffer_.size()) buffer_.resize(total);
+                }
+            }
+            if (head_end != 0 && size_ >= total) break;
+            if (size_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+            auto in = asio::buffer(buffer_.data() + size_, buffer_.size() - size_);
+            auto [read_error, read] = co_await socket_.async_read_some(in, kTuple);
+            if (read_error) co_return fail();
+            size_ += read;
         }
-        http::response<http::string_body> response;
-        auto [read_error, read] = co_await http::async_read(socket_, buffer_, response, kTuple);
-        if (read_error) {
-            socket_.close();
-            co_return Reply{};
-        }
-        if (!response.keep_alive()) socket_.close();
-        co_return Reply{static_cast<int>(response.result_int()), std::move(response.body())};
+        std::string_view head(buffer_.data(), head_end);
+        Reply reply;
+        if (head.size() > 12) std::from_chars(head.data() + 9, head.data() + 12, reply.status);
+        reply.body.assign(buffer_.data() + head_end, total - head_end);
+        bool close = header_value(head, "connection:").starts_with("close");
+        std::memmove(buffer_.data(), buffer_.data() + total, size_ - total);
+        size_ -= total;
+        if (close) socket_.close();
+        co_return reply;
     }
 
     bool open() const { return socket_.is_open(); }
 
 private:
+    Reply fail() {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+        size_ = 0;
+        return Reply{};
+    }
+
     tcp::socket socket_;
     tcp::endpoint endpoint_;
-    boost::beast::flat_buffer buffer_;
+    std::vector<char> buffer_;
+    std::size_t size_ = 0;  // bytes of buffer_ read and not yet consumed
 };
 
 class Bench {
