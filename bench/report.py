@@ -163,7 +163,8 @@ def markdown(results):
         out += ["", "## Profiles (perf record -g of the server, top symbols, self time)", ""]
         for name, lines in profiles.items():
             out += [f"### {name}", "", "```"] + [_perf_line(l) for l in lines] + ["```", ""]
-    out += ["", "## Exact commands", "", "```"]
+    settings = ", ".join(f"{k}={v}" for k, v in args.items() if k != "shared_note")
+    out += ["", "## Exact commands", "", f"`bench/run` settings: {settings}.", "", "```"]
     out += results["commands"]
     out += ["```", ""]
     return "\n".join(out)

@@ -78,8 +78,10 @@ Params& sale_params(Params& params, const domain::Sale& s) {
     return params;
 }
 
+}  // namespace
+
 // What the stock decision needs of a sale row, with the database's time.
-struct SaleRow {
+struct PgSaleRow {
     std::int64_t stock = 0;
     std::int64_t sold = 0;
     std::int32_t per_user_limit = 1;
@@ -91,14 +93,16 @@ struct SaleRow {
     std::int64_t now_ms = 0;
 };
 
-std::optional<SaleRow> select_sale(Connection& c, const std::string& sale_id, bool for_update) {
+namespace {
+
+std::optional<PgSaleRow> select_sale(Connection& c, const std::string& sale_id, bool for_update) {
     auto sql = fmt::format(
         "SELECT stock, sold, per_user_limit, reservation_ttl_s, starts_at_ms, ends_at_ms, paused, "
         "version, {} FROM sales WHERE id = $1{}",
         kNowMs, for_update ? " FOR UPDATE" : "");
     auto r = c.exec(sql, Params().text(sale_id));
     if (r.rows() == 0) return std::nullopt;
-    return SaleRow{.stock = r.int64(0, 0),
+    return PgSaleRow{.stock = r.int64(0, 0),
                    .sold = r.int64(0, 1),
                    .per_user_limit = to_int32(r.int64(0, 2)),
                    .reservation_ttl_s = to_int32(r.int64(0, 3)),
@@ -116,7 +120,7 @@ std::int64_t user_units(Connection& c, const std::string& sale_id, const std::st
 }
 
 // The same refusals, in the same order, as SaleBook::reserve: window, pause, limit, stock.
-std::optional<Error> refusal_of(const SaleRow& row, std::int64_t held, std::int32_t quantity) {
+std::optional<Error> refusal_of(const PgSaleRow& row, std::int64_t held, std::int32_t quantity) {
     if (row.now_ms < row.starts_at_ms) {
         return make_error(Errc::kNotStarted, "the sale has not started");
     }
@@ -234,6 +238,10 @@ PgStockEngine::~PgStockEngine() { stop(); }
 template <class T, class Body>
 Result<T> PgStockEngine::with_connection(Body& body) {
     for (int attempt = 1;; ++attempt) {
+        // Once stop() began, what is still queued belongs to connections the server has
+        // closed: answer at once instead of running thousands of queued transactions (a storm
+        // queues them all) before the process may exit.
+        if (stopped_) return make_error(Errc::kUnavailable, "the server is stopping");
         try {
             Lease lease(*this);
             return body(lease.connection());
@@ -263,10 +271,10 @@ Result<Order> PgStockEngine::reserve_once(Connection& c, const ReserveRequest& r
     return refused;
 }
 
-Result<Order> PgStockEngine::reserve_step(Connection& c, const ReserveRequest& request) {
-    Transaction transaction(c);
-    if (auto first = find_by_key(c, request)) return *first;
-    std::optional<SaleRow> row;
+// Takes the quantity from the sale by the engine's strategy, inside the caller's transaction:
+// the sale's row (with the database's time) after the change, or the refusal.
+Result<PgSaleRow> PgStockEngine::take_stock(Connection& c, const ReserveRequest& request) {
+    std::optional<PgSaleRow> row;
     switch (options_.strategy) {
         case PgStrategy::kLock: {
             row = select_sale(c, request.sale_id, /*for_update=*/true);
@@ -283,6 +291,7 @@ Result<Order> PgStockEngine::reserve_step(Connection& c, const ReserveRequest& r
             bool taken = false;
             for (int attempt = 0; attempt < options_.optimistic_attempts_max && !taken;
                  ++attempt) {
+                if (stopped_) return make_error(Errc::kUnavailable, "the server is stopping");
                 row = select_sale(c, request.sale_id, /*for_update=*/false);
                 if (!row) return make_error(Errc::kNotFound, "no such sale");
                 auto held = user_units(c, request.sale_id, request.user_id);
@@ -316,12 +325,20 @@ RETURNING per_user_limit, reservation_ttl_s, t.now_ms)sql",
                 if (auto refused = refusal_of(*row, held, request.quantity)) return *refused;
                 return make_error(Errc::kSoldOut, "not enough stock left");
             }
-            row = SaleRow{.per_user_limit = to_int32(taken.int64(0, 0)),
+            row = PgSaleRow{.per_user_limit = to_int32(taken.int64(0, 0)),
                           .reservation_ttl_s = to_int32(taken.int64(0, 1)),
                           .now_ms = taken.int64(0, 2)};
             break;
         }
     }
+    return *row;
+}
+
+Result<Order> PgStockEngine::reserve_step(Connection& c, const ReserveRequest& request) {
+    Transaction transaction(c);
+    if (auto first = find_by_key(c, request)) return *first;
+    auto row = take_stock(c, request);
+    if (!row) return row.error();
     if (!take_user_units(c, request, row->per_user_limit)) {
         return make_error(Errc::kLimitReached, "at most " + std::to_string(row->per_user_limit) +
                                                    " per user in this sale");

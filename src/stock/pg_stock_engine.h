@@ -34,6 +34,7 @@ class Connection;
 namespace flashsale::stock {
 
 enum class PgStrategy { kLock, kOptimistic, kGuarded };
+struct PgSaleRow;  // what a stock decision reads of a sale's row (pg_stock_engine.cc)
 
 // "pg-lock", "pg-optimistic", "pg-guarded".
 std::optional<PgStrategy> parse_pg_strategy(std::string_view engine);
@@ -89,6 +90,8 @@ private:
                                        const ReserveRequest& request);
     Result<domain::Order> reserve_step(clients::pg::Connection& connection,
                                        const ReserveRequest& request);
+    Result<PgSaleRow> take_stock(clients::pg::Connection& connection,
+                                      const ReserveRequest& request);
     Result<domain::Order> transition_once(clients::pg::Connection& connection,
                                           const std::string& sale_id,
                                           const std::string& order_id, domain::OrderStatus to);
