@@ -15,6 +15,7 @@
 #include "orders/reconciler.h"
 #include "orders/sqlite_order_store.h"
 #include "stock/memory_stock_engine.h"
+#include "stock/pg_stock_engine.h"
 #include "stock/redis_stock_engine.h"
 
 namespace flashsale::app {
@@ -163,6 +164,38 @@ private:
     orders::ReconcileWatch watch_;
 };
 
+// The seed articles' database strategies: stock and orders in PostgreSQL, one transaction per
+// decision, so the order store is always as fresh as the engine.
+class PgBackends final : public Backends {
+public:
+    PgBackends(const Config& config, stock::PgStrategy strategy)
+        : store_(open_order_store(config)),
+          engine_(config.postgres.conninfo,
+                  {.strategy = strategy,
+                   .connections = static_cast<std::size_t>(config.stock.pg_connections),
+                   .expiry_sweep_interval =
+                       std::chrono::milliseconds(config.sales.expiry_sweep_ms)}),
+          reader_(*store_, static_cast<std::size_t>(config.storage.reader_threads)) {}
+
+    stock::StockEngine& engine() override { return engine_; }
+    orders::OrderReader& reader() override { return reader_; }
+    // The stock database is the orders database, which /readyz already pings (off the io
+    // threads, through the reader).
+    bool stock_ready() const override { return true; }
+
+    void start() override { engine_.start(); }
+    void stop_serving() override { engine_.stop_sweeper(); }
+    void stop() override {
+        engine_.stop();
+        reader_.stop();
+    }
+
+private:
+    std::unique_ptr<orders::OrderStore> store_;  // checks the schema version at start
+    stock::PgStockEngine engine_;
+    orders::OrderReader reader_;
+};
+
 }  // namespace
 
 clients::RedisOptions redis_options(const Config& config) {
@@ -186,6 +219,9 @@ std::unique_ptr<Backends> make_backends(const Config& config, net::WorkerPool& w
                                         const Clock& clock, MetricsRegistry& metrics) {
     if (config.stock.engine == "redis") {
         return std::make_unique<RedisBackends>(config, workers, clock, metrics);
+    }
+    if (auto strategy = stock::parse_pg_strategy(config.stock.engine)) {
+        return std::make_unique<PgBackends>(config, *strategy);
     }
     return std::make_unique<MemoryBackends>(config, workers, clock, metrics);
 }

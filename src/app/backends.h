@@ -2,6 +2,7 @@
 // right order, so that the server wires one object whatever the deployment:
 //   memory + sqlite    one node: in-process stock, SQLite journal (group commit)
 //   memory + postgres  one node: in-process stock, PostgreSQL journal (group commit)
+//   pg-* + postgres    one or many nodes: stock and orders in PostgreSQL, one transaction each
 //   redis + postgres   many nodes: stock in Redis, its streams moved into PostgreSQL by the
 //                      order pipeline, reconciled at start
 #pragma once

@@ -25,7 +25,8 @@ constexpr std::int64_t kMiB = 1024 * kKiB;
 constexpr std::int64_t kGiB = 1024 * kMiB;
 constexpr std::int64_t kTimeoutMaxMs = 3'600'000;
 constexpr std::string_view kEnvPrefix = "FLASHSALE_";
-constexpr std::array<std::string_view, 2> kStockEngines = {"memory", "redis"};
+constexpr std::array<std::string_view, 5> kStockEngines = {
+    "memory", "redis", "pg-lock", "pg-optimistic", "pg-guarded"};
 constexpr std::array<std::string_view, 2> kOrderStores = {"sqlite", "postgres"};
 constexpr std::array<std::string_view, 2> kOnOff = {"on", "off"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
@@ -78,8 +79,12 @@ constexpr Setting kSettings[] = {
      "how often unpaid reservations past their deadline are released to stock"},
     {"stock.engine", "FLASHSALE_STOCK_ENGINE", Kind::kChoice, 0, 0,
      &config_field<&Config::stock, &StockConfig::engine>,
-     "where stock lives: memory (embedded) or redis (shared by every node; needs postgres)",
+     "where stock lives: memory (embedded), redis (shared by every node; needs postgres), or "
+     "the database baselines pg-lock, pg-optimistic, pg-guarded (need postgres)",
      kStockEngines},
+    {"stock.pg_connections", "FLASHSALE_STOCK_PG_CONNECTIONS", Kind::kInteger, 1, 256,
+     &config_field<&Config::stock, &StockConfig::pg_connections>,
+     "pg-* engines: PostgreSQL connections (and threads) that take the stock decisions"},
     {"orders.store", "FLASHSALE_ORDERS_STORE", Kind::kChoice, 0, 0,
      &config_field<&Config::orders, &OrdersConfig::store>,
      "where orders live: sqlite (embedded, in data_dir) or postgres", kOrderStores},
@@ -455,6 +460,9 @@ std::string range_text(const Setting& setting) {
 void check_backends(const Config& config) {
     if (config.stock.engine == "redis" && config.orders.store != "postgres") {
         fail("stock.engine", "the redis engine needs orders.store = \"postgres\"");
+    }
+    if (config.stock.engine.starts_with("pg-") && config.orders.store != "postgres") {
+        fail("stock.engine", "the " + config.stock.engine + " engine needs orders.store = \"postgres\"");
     }
     if (config.orders.store == "postgres" && config.postgres.conninfo.empty()) {
         fail("orders.store", "postgres needs postgres.conninfo");

@@ -47,7 +47,8 @@ struct SalesConfig {
 
 // Where stock lives: "memory" (embedded) or "redis" (shared by every node).
 struct StockConfig {
-    std::string engine = "memory";
+    std::string engine = "memory";  // memory, redis, pg-lock, pg-optimistic, pg-guarded
+    int pg_connections = 8;         // pg-* engines: connections (and threads) deciding stock
 };
 
 // Where orders live: "sqlite" (embedded, under data_dir) or "postgres". With the Redis engine,

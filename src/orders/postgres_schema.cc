@@ -80,8 +80,16 @@ ALTER TABLE sales ADD COLUMN rate_limit_burst integer NOT NULL DEFAULT 0
     CHECK (rate_limit_burst >= 0);
 )sql";
 
-constexpr std::array<std::string_view, kPostgresSchemaVersion> kMigrations = {kVersion1,
-                                                                              kVersion2};
+// Version 3: a row version for the pg-optimistic stock engine (compare-and-set on it); the pg-*
+// engines bump it with each change of sold. The partial index finds due reservations for their
+// expiry sweeper without scanning every order.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE sales ADD COLUMN version bigint NOT NULL DEFAULT 0 CHECK (version >= 0);
+CREATE INDEX orders_reserved_deadline ON orders (expires_at_ms) WHERE status = 'reserved';
+)sql";
+
+constexpr std::array<std::string_view, kPostgresSchemaVersion> kMigrations = {
+    kVersion1, kVersion2, kVersion3};
 
 void lock(Connection& connection) {
     connection.exec("SELECT pg_advisory_xact_lock($1)", Params().int64(kMigrationLock));

@@ -13,7 +13,7 @@ class Connection;
 namespace flashsale::orders {
 
 // The schema version this build writes and reads.
-inline constexpr int kPostgresSchemaVersion = 2;
+inline constexpr int kPostgresSchemaVersion = 3;
 
 // Brings the database at `conninfo` to kPostgresSchemaVersion (a no-op when it is current), for
 // `flashsale migrate`. Throws StoreError, also for a database of a newer version (never

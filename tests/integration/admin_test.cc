@@ -115,7 +115,7 @@ TEST_F(AdminTest, ReadinessAndJournalMetrics) {
                                    "flashsale_pipeline_applied_total",
                                    "flashsale_pipeline_dead_letters_total 0",
                                    "flashsale_reconcile_drift_orders 0"});
-    } else {  // the group-commit journal's
+    } else if (backend().kind() == BackendKind::kEmbedded) {  // the group-commit journal's
         names.insert(names.end(), {"flashsale_journal_batch_size_count",
                                    "flashsale_journal_commits_total",
                                    "flashsale_journal_commit_seconds_bucket"});

@@ -33,30 +33,45 @@ std::filesystem::path shipped_file(const std::string& relative) {
 
 BackendKind test_backend() {
     const char* value = std::getenv("FLASHSALE_TEST_BACKEND");
-    return value != nullptr && std::string_view(value) == "redis" ? BackendKind::kRedis
-                                                                   : BackendKind::kEmbedded;
+    std::string_view name = value != nullptr ? value : "";
+    if (name == "redis") return BackendKind::kRedis;
+    if (name == "pg-lock") return BackendKind::kPgLock;
+    if (name == "pg-optimistic") return BackendKind::kPgOptimistic;
+    if (name == "pg-guarded") return BackendKind::kPgGuarded;
+    return BackendKind::kEmbedded;
 }
 
 const char* to_string(BackendKind kind) {
-    return kind == BackendKind::kRedis ? "redis+postgres" : "embedded";
+    switch (kind) {
+        case BackendKind::kEmbedded: return "embedded";
+        case BackendKind::kRedis: return "redis+postgres";
+        case BackendKind::kPgLock: return "pg-lock";
+        case BackendKind::kPgOptimistic: return "pg-optimistic";
+        case BackendKind::kPgGuarded: return "pg-guarded";
+    }
+    return "?";
 }
 
 TestBackend::TestBackend(BackendKind kind) : kind_(kind) {
-    if (kind_ == BackendKind::kRedis) {
-        redis_ = std::make_unique<RedisServer>(
-            RedisServerOptions{.config_file = shipped_file("deploy/redis.conf")});
+    if (uses_postgres(kind_)) {
         auto database = fresh_database_name();
         shared_postgres().create_database(database);
         conninfo_ = shared_postgres().conninfo(database);
-        env_ = {{"FLASHSALE_STOCK_ENGINE", "redis"},
+        env_ = {{"FLASHSALE_STOCK_ENGINE", kind_ == BackendKind::kRedis ? "redis" : to_string(kind_)},
                 {"FLASHSALE_ORDERS_STORE", "postgres"},
-                {"FLASHSALE_POSTGRES_CONNINFO", conninfo_},
-                {"FLASHSALE_REDIS_HOST", redis_->host()},
-                {"FLASHSALE_REDIS_PORT", std::to_string(redis_->port())},
-                // Storms on a sanitizer build of a busy 2-core machine can keep Redis from
-                // answering within the production default of 1 s; a timeout there would be an
-                // honest 503, but not what these tests are about (the client's own test is).
-                {"FLASHSALE_REDIS_COMMAND_TIMEOUT_MS", "15000"}};
+                {"FLASHSALE_POSTGRES_CONNINFO", conninfo_}};
+    }
+    if (kind_ == BackendKind::kRedis) {
+        redis_ = std::make_unique<RedisServer>(
+            RedisServerOptions{.config_file = shipped_file("deploy/redis.conf")});
+        env_.emplace_back("FLASHSALE_REDIS_HOST", redis_->host());
+        env_.emplace_back("FLASHSALE_REDIS_PORT", std::to_string(redis_->port()));
+        // Storms on a sanitizer build of a busy 2-core machine can keep Redis from answering
+        // within the production default of 1 s; a timeout there would be an honest 503, but
+        // not what these tests are about (the client's own test is).
+        env_.emplace_back("FLASHSALE_REDIS_COMMAND_TIMEOUT_MS", "15000");
+    }
+    if (uses_postgres(kind_)) {
         auto migrated = run_flashsale({"migrate"}, env_);
         if (!migrated.status.clean()) {
             throw std::runtime_error("flashsale migrate: " + migrated.describe());

@@ -1,7 +1,9 @@
 // The backends an integration test runs the server on. The same tests run against each:
 // CTest registers every integration test twice, once as is (the embedded engine: memory +
 // SQLite) and once with FLASHSALE_TEST_BACKEND=redis (Redis stock + PostgreSQL orders, both
-// real servers started here). A test that only makes sense on one of them skips the other.
+// real servers started here). The storm, lifecycle, idempotency and crash tests run once more
+// per database strategy, FLASHSALE_TEST_BACKEND=pg-lock, pg-optimistic or pg-guarded (stock
+// and orders in PostgreSQL). A test that only makes sense on some of them skips the others.
 #pragma once
 
 #include <filesystem>
@@ -14,17 +16,20 @@
 
 namespace flashsale::testing {
 
-enum class BackendKind { kEmbedded, kRedis };
+enum class BackendKind { kEmbedded, kRedis, kPgLock, kPgOptimistic, kPgGuarded };
 
 // A file of the source tree as shipped, e.g. "deploy/redis.conf".
 std::filesystem::path shipped_file(const std::string& relative);
 
-// From FLASHSALE_TEST_BACKEND: "redis", else embedded.
+// From FLASHSALE_TEST_BACKEND: "redis", "pg-lock", "pg-optimistic", "pg-guarded", else embedded.
 BackendKind test_backend();
 const char* to_string(BackendKind kind);
+// The orders (and, for pg-*, the stock) live in PostgreSQL.
+inline bool uses_postgres(BackendKind kind) { return kind != BackendKind::kEmbedded; }
 
-// One test's backends: for kRedis a fresh redis-server and a fresh database in the process's
-// PostgreSQL (started on first use, shared by the tests of the process), migrated.
+// One test's backends: for kRedis a fresh redis-server, and for every kind but kEmbedded a fresh
+// database in the process's PostgreSQL (started on first use, shared by the tests of the
+// process), migrated.
 class TestBackend {
 public:
     explicit TestBackend(BackendKind kind = test_backend());
@@ -34,7 +39,7 @@ public:
     // FLASHSALE_* settings that point a server or a CLI command at these backends.
     const EnvOverrides& env() const { return env_; }
     RedisServer& redis() { return *redis_; }  // kRedis only
-    PostgresServer& postgres();               // kRedis only
+    PostgresServer& postgres();               // uses_postgres(kind()) only
     std::string conninfo() const { return conninfo_; }
 
 private:

@@ -44,7 +44,7 @@ namespace {
 ::testing::AssertionResult tamper_store(const TestBackend& backend,
                                         const std::filesystem::path& data_dir,
                                         const std::string& sql) {
-    if (backend.kind() == BackendKind::kRedis) return execute_postgres(backend.conninfo(), sql);
+    if (uses_postgres(backend.kind())) return execute_postgres(backend.conninfo(), sql);
     return execute_sqlite(data_dir / "flashsale.db", sql);
 }
 
