@@ -11,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   googletest libgtest-dev libgmock-dev
   libhiredis-dev redis-server redis-tools libpq-dev postgresql-15 nginx-light
-  wrk linux-perf
+  wrk linux-perf python3
 )
 
 if [ "${1:-}" = "--fuzz" ]; then
