@@ -4,12 +4,24 @@
 
 namespace flashsale::admission {
 
+namespace {
+
+// With the waiting room on, a sale's own rate admits buyers from the line instead of refusing
+// purchase attempts above it: the rate gate leaves such sales to the room.
+RateOptions with_queued_sale_rates(RateOptions rates, const WaitingRoomOptions& room) {
+    rates.sale_rate_queues = room.enabled;
+    return rates;
+}
+
+}  // namespace
+
 Funnel::Funnel(FunnelOptions options, MetricsRegistry& metrics)
-    : rates_(options.rates, blacklist_),
+    : rates_(with_queued_sale_rates(options.rates, options.waiting_room), blacklist_),
       shedding_(options.shed_inflight_max, options.shed_percent),
       signer_(std::move(options.token_key), std::move(options.token_key_previous)),
       tokens_(signer_, options.token_ttl),
-      pow_(signer_, options.pow) {
+      pow_(signer_, options.pow),
+      waiting_room_(signer_, options.waiting_room, metrics) {
     for (std::size_t i = 0; i < kReasonCount; ++i) {
         auto reason = static_cast<Reason>(i);
         metrics_[i] = &metrics.counter(
@@ -34,6 +46,7 @@ Verdict Funnel::check(RequestView& request) {
     if (verdict) verdict = blacklist_.check(request);
     if (verdict) verdict = rates_.check(request);
     if (verdict) verdict = shedding_.check(request);
+    if (verdict) verdict = waiting_room_.check(request);
     if (verdict) verdict = tokens_.check(request);
     if (!verdict) count(verdict.reason, request.sale);
     return verdict;

@@ -1,6 +1,7 @@
 // The admission funnel: every gate a request passes before the stock engine, in one fixed,
 // visible order (cheapest and broadest first, see docs/ARCHITECTURE.md):
-//   1 window   2 sold-out flag   3 blacklist   4 rate limits   5 shedding   6 purchase token
+//   1 window   2 sold-out flag   3 blacklist   4 rate limits   5 shedding   6 waiting room
+//   7 purchase token
 // All in process memory, no I/O, no lock on the purchase path. The proof-of-work puzzle guards
 // the token endpoint (ProofOfWork). Every refusal is counted by gate and reason, per node
 // (/metrics) and per sale (admin stats).
@@ -16,6 +17,7 @@
 #include "admission/rate_gate.h"
 #include "admission/sale_directory.h"
 #include "admission/signer.h"
+#include "admission/waiting_room.h"
 #include "common/metrics.h"
 
 namespace flashsale::admission {
@@ -28,6 +30,7 @@ struct FunnelOptions {
     std::string token_key_previous;  // still accepted; empty = none
     std::chrono::seconds token_ttl{30};
     PowOptions pow;
+    WaitingRoomOptions waiting_room;
 };
 
 class Funnel {
@@ -48,6 +51,7 @@ public:
     const PurchaseTokens& tokens() const { return tokens_; }
     ProofOfWork& proof_of_work() { return pow_; }
     SheddingGate& shedding() { return shedding_; }
+    WaitingRoom& waiting_room() { return waiting_room_; }
     std::uint64_t refusals(Reason reason) const { return node_refusals_.value(reason); }
 
 private:
@@ -61,6 +65,7 @@ private:
     Signer signer_;
     PurchaseTokens tokens_;
     ProofOfWork pow_;
+    WaitingRoom waiting_room_;
     RefusalCounters node_refusals_;
     std::array<Counter*, kReasonCount> metrics_{};
 };

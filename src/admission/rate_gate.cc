@@ -34,7 +34,9 @@ Verdict RateLimitGate::check(const RequestView& request) {
         return refuse(request, Reason::kRateUser, wait);
     }
     // The sale's bucket counts purchase attempts only; token requests have their own puzzle.
-    if (request.sale != nullptr && request.action == Action::kPurchase) {
+    const bool queued = request.sale != nullptr && request.sale->rate_limit().on() &&
+                        options_.sale_rate_queues;
+    if (request.sale != nullptr && request.action == Action::kPurchase && !queued) {
         auto limit = request.sale->rate_limit();
         if (!limit.on()) limit = options_.sale;
         if (auto wait = request.sale->limiter().take(now, limit)) {

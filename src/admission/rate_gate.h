@@ -23,6 +23,9 @@ struct RateOptions {
     // within 10 s is blacklisted for `block_s` seconds. 0 strikes = off.
     std::int64_t auto_block_strikes = 0;
     std::int64_t auto_block_s = 60;
+    // The waiting room is on: a sale with its own rate admits from its line at that rate, so
+    // its purchase attempts are not refused here.
+    bool sale_rate_queues = false;
 };
 
 class RateLimitGate {

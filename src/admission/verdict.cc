@@ -24,6 +24,10 @@ Gate gate_of(Reason reason) {
         case Reason::kPowInvalid:
         case Reason::kPowReused:
         case Reason::kPowBusy: return Gate::kProofOfWork;
+        case Reason::kQueueRequired:
+        case Reason::kQueueInvalid:
+        case Reason::kQueueNotYet:
+        case Reason::kQueueExpired: return Gate::kWaitingRoom;
     }
     return Gate::kWindow;
 }
@@ -43,6 +47,10 @@ Errc errc_of(Reason reason) {
         case Reason::kOverloaded:
         case Reason::kPowBusy: return Errc::kOverloaded;
         case Reason::kPowRequired: return Errc::kPreconditionRequired;
+        case Reason::kQueueRequired:
+        case Reason::kQueueInvalid:
+        case Reason::kQueueNotYet:
+        case Reason::kQueueExpired: return Errc::kQueueRequired;
         default: return Errc::kForbidden;  // tokens and puzzle answers
     }
 }
@@ -56,6 +64,7 @@ std::string_view to_string(Gate gate) {
         case Gate::kShedding: return "shedding";
         case Gate::kToken: return "token";
         case Gate::kProofOfWork: return "proof_of_work";
+        case Gate::kWaitingRoom: return "waiting_room";
     }
     return "window";
 }
@@ -82,6 +91,10 @@ std::string_view to_string(Reason reason) {
         case Reason::kPowInvalid: return "pow_invalid";
         case Reason::kPowReused: return "pow_reused";
         case Reason::kPowBusy: return "pow_busy";
+        case Reason::kQueueRequired: return "queue_required";
+        case Reason::kQueueInvalid: return "queue_invalid";
+        case Reason::kQueueNotYet: return "queue_not_yet";
+        case Reason::kQueueExpired: return "queue_expired";
     }
     return "unknown";
 }
@@ -108,6 +121,10 @@ std::string_view message_of(Reason reason) {
         case Reason::kPowInvalid: return "invalid proof-of-work answer";
         case Reason::kPowReused: return "this challenge was answered already";
         case Reason::kPowBusy: return "too many open challenges; try again";
+        case Reason::kQueueRequired: return "this sale has a waiting room: join the queue first";
+        case Reason::kQueueInvalid: return "invalid queue ticket";
+        case Reason::kQueueNotYet: return "your turn in the queue has not come yet";
+        case Reason::kQueueExpired: return "your turn in the queue has passed; join again";
     }
     return "refused";
 }

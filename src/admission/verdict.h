@@ -25,6 +25,7 @@ struct RequestView {
     std::string_view user_id;
     std::string_view client_ip;      // textual address of the TCP peer
     std::string_view purchase_token;  // empty: none sent
+    std::string_view queue_ticket;    // empty: none sent
     TimePoint local_now{};            // this node's wall clock (never trusted alone for windows)
     std::int64_t monotonic_us = 0;    // steady clock, for rate limits and expiries of counters
     // Filled by the Funnel before the gates run: what this node knows of the sale (nullptr:
@@ -33,8 +34,10 @@ struct RequestView {
     TimePoint engine_now{};
 };
 
-enum class Gate { kWindow, kSoldOut, kBlacklist, kRateLimit, kShedding, kToken, kProofOfWork };
-inline constexpr std::size_t kGateCount = 7;
+enum class Gate {
+    kWindow, kSoldOut, kBlacklist, kRateLimit, kShedding, kToken, kProofOfWork, kWaitingRoom
+};
+inline constexpr std::size_t kGateCount = 8;
 
 enum class Reason {
     kNotStarted,      // window: before starts_at (engine time)
@@ -57,8 +60,12 @@ enum class Reason {
     kPowInvalid,      // forged or foreign challenge, wrong answer
     kPowReused,       // a challenge answered twice
     kPowBusy,         // the seen-set is full of live challenges (503)
+    kQueueRequired,   // waiting room: no ticket sent
+    kQueueInvalid,    // waiting room: forged, or another user's or sale's ticket
+    kQueueNotYet,     // waiting room: the ticket's turn has not come
+    kQueueExpired,    // waiting room: admitted too long ago; join again
 };
-inline constexpr std::size_t kReasonCount = 20;
+inline constexpr std::size_t kReasonCount = 24;
 
 Gate gate_of(Reason reason);
 Errc errc_of(Reason reason);

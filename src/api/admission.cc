@@ -1,5 +1,7 @@
 #include "api/admission.h"
 
+#include <unordered_map>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -9,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include "api/errors.h"
+#include "api/push_messages.h"
+#include "api/views.h"
 
 namespace flashsale::api {
 
@@ -48,14 +52,22 @@ Awaitable<Status> learn_sale(ApiContext& context, std::string sale_id) {
 
 admission::RequestView request_view(ApiContext& context, admission::Action action,
                                     std::string_view sale_id, std::string_view user_id,
-                                    std::string_view ip, std::string_view purchase_token) {
+                                    std::string_view ip, BuyerPasses passes) {
     return {.action = action,
             .sale_id = sale_id,
             .user_id = user_id,
             .client_ip = ip,
-            .purchase_token = purchase_token,
+            .purchase_token = passes.purchase_token,
+            .queue_ticket = passes.queue_ticket,
             .local_now = context.clock.now(),
             .monotonic_us = context.admission.monotonic_us()};
+}
+
+boost::json::object public_sale_json(ApiContext& context, const stock::SaleView& view) {
+    auto sale = sale_json(view, view_time(context, view));
+    const auto* entry = context.admission.directory().find(view.sale.id);
+    sale["waiting_room"] = entry != nullptr && context.admission.waiting_room().active_for(*entry);
+    return sale;
 }
 
 net::Response refusal_response(const admission::Verdict& verdict) {
@@ -71,9 +83,63 @@ struct SaleRefresher::State {
     explicit State(asio::any_io_executor executor) : timer(executor) {}
     asio::steady_timer timer;
     std::atomic<bool> stopping{false};
+    // What the watchers were last told of each sale; touched by the loop only.
+    std::unordered_map<std::string, std::pair<domain::SaleStatus, std::int64_t>> last;
+    std::chrono::steady_clock::time_point last_time_push{};
 };
 
 namespace {
+
+constexpr std::chrono::seconds kTimePushInterval{15};
+
+// The event a change of status (or of the remaining stock alone) is, or "" for none.
+std::string_view sale_event(domain::SaleStatus before, domain::SaleStatus now,
+                            bool remaining_changed) {
+    using domain::SaleStatus;
+    if (before == now) return remaining_changed ? "remaining" : "";
+    switch (now) {
+        case SaleStatus::kActive:
+            return before == SaleStatus::kUpcoming ? "opened" : "stock_back";
+        case SaleStatus::kSoldOut: return "sold_out";
+        case SaleStatus::kEnded: return "ended";
+        case SaleStatus::kPaused: return "paused";
+        case SaleStatus::kUpcoming: return "remaining";
+    }
+    return "";
+}
+
+void tell_watchers(ApiContext& context, SaleRefresher::State& state,
+                   const stock::SaleView& view) {
+    const auto now = view_time(context, view);
+    const auto status = view.sale.status_at(now, view.remaining());
+    const auto [found, first] = state.last.try_emplace(view.sale.id, status, view.remaining());
+    if (first || context.hub == nullptr) return;
+    auto& [last_status, last_remaining] = found->second;
+    const auto event = sale_event(last_status, status, last_remaining != view.remaining());
+    last_status = status;
+    last_remaining = view.remaining();
+    if (event.empty()) return;
+    context.hub->deliver(push::Push{push::Audience::kSale, view.sale.id,
+                                    sale_message(event, public_sale_json(context, view))});
+}
+
+void tell_time(ApiContext& context, SaleRefresher::State& state) {
+    const auto now = std::chrono::steady_clock::now();
+    if (context.hub == nullptr || now - state.last_time_push < kTimePushInterval) return;
+    state.last_time_push = now;
+    context.hub->deliver(push::Push{push::Audience::kEveryone, {},
+                                    time_message(context.admission.directory()
+                                                     .engine_now(context.clock.now())
+                                                     .value_or(context.clock.now()))});
+}
+
+void observe(ApiContext& context, SaleRefresher::State& state, const stock::SaleView& view) {
+    learn(context, view);
+    if (const auto* entry = context.admission.directory().find(view.sale.id)) {
+        context.admission.waiting_room().observe(view.sale.id, *entry, view_time(context, view));
+    }
+    tell_watchers(context, state, view);
+}
 
 Awaitable<void> refresh_loop(ApiContext& context, std::chrono::milliseconds interval,
                              std::shared_ptr<SaleRefresher::State> state) {
@@ -83,7 +149,8 @@ Awaitable<void> refresh_loop(ApiContext& context, std::chrono::milliseconds inte
         if (error || state->stopping) break;
         auto op = context.stock.list();
         auto views = co_await std::move(op);
-        for (const auto& view : views) learn(context, view);
+        for (const auto& view : views) observe(context, *state, view);
+        tell_time(context, *state);
     }
 }
 

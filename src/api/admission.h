@@ -9,6 +9,7 @@
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/json/object.hpp>
 
 #include "admission/funnel.h"
 #include "api/api_context.h"
@@ -26,16 +27,28 @@ TimePoint view_time(const ApiContext& context, const stock::SaleView& view);
 // Makes sure the directory knows the sale: one engine view on a miss. kNotFound passes on.
 Awaitable<Status> learn_sale(ApiContext& context, std::string sale_id);
 
-// The view of one request; `ip` holds the client address text and outlives the view.
+// What a buyer presents besides its JWT; each may be empty.
+struct BuyerPasses {
+    std::string_view purchase_token;
+    std::string_view queue_ticket;
+};
+
+// The view of one request; `ip` and the passes outlive the view.
 admission::RequestView request_view(ApiContext& context, admission::Action action,
                                     std::string_view sale_id, std::string_view user_id,
-                                    std::string_view ip, std::string_view purchase_token);
+                                    std::string_view ip, BuyerPasses passes = {});
+
+// The public view of a sale (views.h) plus what this node adds: whether it has a waiting room.
+boost::json::object public_sale_json(ApiContext& context, const stock::SaleView& view);
 
 // The error answer of a refusal, with Retry-After for rate limits.
 net::Response refusal_response(const admission::Verdict& verdict);
 
 // Every interval, reads every sale from the engine into the directory, so that changes made
 // elsewhere (other nodes, expiries that return stock) reach this node's gates.
+// Each pass also tells the watchers of each sale what changed since the last one (opened,
+// sold out, stock back, remaining, paused, ended), and every connection the server time now
+// and then: every node refreshes, so every node tells its own connections.
 class SaleRefresher {
 public:
     SaleRefresher(ApiContext& context, std::chrono::milliseconds interval)

@@ -10,6 +10,8 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "orders/order_reader.h"
+#include "push/event_bus.h"
+#include "push/push_hub.h"
 #include "stock/stock_engine.h"
 
 namespace flashsale::api {
@@ -26,6 +28,19 @@ private:
     std::array<Counter*, static_cast<std::size_t>(Errc::kInternal) + 1> refused_{};
 };
 
+// The WebSocket side: live connections, buyers dropped for reading too slowly.
+class PushMetrics {
+public:
+    explicit PushMetrics(MetricsRegistry& registry)
+        : connections(registry.gauge("flashsale_ws_connections", "Open WebSocket connections")),
+          sent(registry.counter("flashsale_ws_messages_total", "Messages queued to WebSockets")),
+          dropped(registry.counter("flashsale_ws_dropped_total",
+                                    "WebSockets dropped: reader too slow or abusive")) {}
+    Gauge& connections;
+    Counter& sent;
+    Counter& dropped;
+};
+
 struct ApiContext {
     stock::StockEngine& stock;
     orders::OrderReader& orders;
@@ -38,6 +53,15 @@ struct ApiContext {
     admission::Funnel& admission;
     std::function<bool()> stock_ready = [] { return true; };  // the engine's backend answers
     PurchaseMetrics purchases{metrics};
+    // Pushes to buyers: the hub of this node's connections and the bus that reaches every
+    // node. Both set by the app before the server starts, and outlive every request.
+    push::PushHub* hub = nullptr;
+    push::EventBus* events = nullptr;
+    // True when the engine's 202 means the order is in the orders database already (the
+    // embedded and pg-* engines); the Redis engine's pipeline says "persisted" later.
+    bool engine_persists_orders = true;
+    std::size_t watches_max = 16;  // sales one WebSocket may watch
+    PushMetrics pushes{metrics};
 };
 
 }  // namespace flashsale::api

@@ -1,5 +1,7 @@
 #include "api/auth.h"
 
+#include <boost/url/parse.hpp>
+
 #include "common/crypto.h"
 #include "common/jwt.h"
 #include "domain/sale.h"
@@ -18,17 +20,42 @@ Result<std::string_view> bearer_token(const net::Request& request) {
     return std::string_view(header.substr(kScheme.size()));
 }
 
-}  // namespace
+Result<std::string> query_token(const net::Request& request) {
+    const std::string_view target(request.target().data(), request.target().size());
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) return make_error(Errc::kUnauthorized, "malformed target");
+    auto found = url->params().find("access_token");
+    if (found == url->params().end() || !(*found).has_value) {
+        return make_error(Errc::kUnauthorized, "missing Authorization header or access_token");
+    }
+    return std::string((*found).value);
+}
 
-Result<std::string> authenticate_user(const net::Request& request, const ApiContext& context) {
-    auto token = bearer_token(request);
-    if (!token) return token.error();
-    auto user = verify_jwt(*token, context.jwt_secret, context.clock.now());
+Result<std::string> user_of_token(std::string_view token, const ApiContext& context) {
+    auto user = verify_jwt(token, context.jwt_secret, context.clock.now());
     if (!user) return user.error();
     if (!domain::is_valid_id(*user)) {
         return make_error(Errc::kUnauthorized, "token subject is not a valid user id");
     }
     return user;
+}
+
+}  // namespace
+
+Result<std::string> authenticate_user(const net::Request& request, const ApiContext& context) {
+    auto token = bearer_token(request);
+    if (!token) return token.error();
+    return user_of_token(*token, context);
+}
+
+Result<std::string> authenticate_websocket_user(const net::Request& request,
+                                                const ApiContext& context) {
+    if (!request[boost::beast::http::field::authorization].empty()) {
+        return authenticate_user(request, context);
+    }
+    auto token = query_token(request);
+    if (!token) return token.error();
+    return user_of_token(*token, context);
 }
 
 Status authenticate_admin(const net::Request& request, const ApiContext& context) {

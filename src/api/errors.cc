@@ -32,6 +32,7 @@ http::status status_of(Errc code) {
         case Errc::kBlocked: return http::status::forbidden;
         case Errc::kRateLimited: return http::status::too_many_requests;
         case Errc::kPreconditionRequired: return http::status::precondition_required;
+        case Errc::kQueueRequired: return http::status::forbidden;
         case Errc::kInternal: return http::status::internal_server_error;
     }
     return http::status::internal_server_error;
@@ -63,6 +64,8 @@ net::Response protocol_error_response(net::ProtocolError error, unsigned http_ve
                 return error_response(Errc::kNotFound, "no such route");
             case net::ProtocolError::kMethodNotAllowed:
                 return error_response(Errc::kMethodNotAllowed, "method not allowed on this route");
+            case net::ProtocolError::kUpgradeRequired:
+                return error_response(Errc::kBadRequest, "this route takes WebSocket upgrades only");
             case net::ProtocolError::kTooManyConnections:
                 return error_response(Errc::kOverloaded, "too many connections");
             case net::ProtocolError::kTimeout:

@@ -7,6 +7,7 @@
 
 #include "api/api_context.h"
 #include "net/http_types.h"
+#include "net/websocket.h"
 
 namespace flashsale::api {
 
@@ -35,6 +36,10 @@ Awaitable<Response> list_blacklist(ApiContext& context, RequestContext request);
 Awaitable<Response> add_to_blacklist(ApiContext& context, RequestContext request);
 Awaitable<Response> remove_user_from_blacklist(ApiContext& context, RequestContext request);
 Awaitable<Response> remove_ip_from_blacklist(ApiContext& context, RequestContext request);
+
+// WebSocket and waiting room (websocket.cc, queue.cc); static pages (static_assets.cc).
+Awaitable<net::WebSocketUpgrade> open_websocket(ApiContext& context, RequestContext request);
+Awaitable<Response> join_queue(ApiContext& context, RequestContext request);
 
 Awaitable<Response> get_order(ApiContext& context, RequestContext request);
 Awaitable<Response> pay_order(ApiContext& context, RequestContext request);

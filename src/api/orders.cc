@@ -2,10 +2,13 @@
 // changes it; anyone else gets 404, so order ids reveal nothing. Reads come from the stock
 // engine where it keeps the freshest copy (Redis), else from the order store; changes go
 // through the stock engine, which owns the reservation and its stock.
+#include <fmt/format.h>
+
 #include "api/auth.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/json_body.h"
+#include "api/push_messages.h"
 #include "api/views.h"
 
 namespace flashsale::api {
@@ -57,15 +60,31 @@ Awaitable<Response> change_order(ApiContext& context, RequestContext request, Ch
         context.admission.directory().learn_stock_returned(order->sale_id);
     }
     if (!changed) co_return error_response(changed.error());
+    publish_order(context, domain::to_string(changed->status), *changed);
     co_return json_response(boost::beast::http::status::ok, order_json(*changed));
 }
 
 }  // namespace
 
+// An order changes only with its status, and each change moves updated_at: the two make a
+// validator that every node computes alike, so a poller's unchanged order costs a 304.
+std::string order_etag(const domain::Order& order) {
+    return fmt::format("\"{}-{}\"", domain::to_string(order.status), to_unix_ms(order.updated_at));
+}
+
 Awaitable<Response> get_order(ApiContext& context, RequestContext request) {
     auto order = co_await find_own_order(context, request);
     if (!order) co_return error_response(order.error());
-    co_return json_response(boost::beast::http::status::ok, order_json(*order));
+    const auto etag = order_etag(*order);
+    if (request.request[boost::beast::http::field::if_none_match] == etag) {
+        Response unchanged{boost::beast::http::status::not_modified, request.request.version()};
+        unchanged.set(boost::beast::http::field::etag, etag);
+        co_return unchanged;
+    }
+    auto response = json_response(boost::beast::http::status::ok, order_json(*order));
+    response.set(boost::beast::http::field::etag, etag);
+    response.set(boost::beast::http::field::cache_control, "private, no-cache");
+    co_return response;
 }
 
 // Not coroutines: they hand their request to change_order's frame.

@@ -6,6 +6,7 @@
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/json_body.h"
+#include "api/push_messages.h"
 #include "api/views.h"
 
 namespace flashsale::api {
@@ -29,28 +30,32 @@ Result<std::string> read_idempotency_key(const net::Request& request) {
 
 struct PurchaseBody {
     std::int32_t quantity = 1;
-    std::string token;  // the purchase token, empty when none was sent
+    std::string token;         // the purchase token, empty when none was sent
+    std::string queue_ticket;  // the waiting room's ticket, empty when none was sent
 };
 
-// The body is optional; {"quantity": n, "token": "..."} with n >= 1. Above the sale's limit is
+// The body is optional; {"quantity": n, "token": "...", "queue_ticket": "..."} with n >= 1. Above the sale's limit is
 // the engine's limit_reached, so the upper bound here is only a sanity bound.
 Result<PurchaseBody> read_body(const net::Request& request) {
     auto body = parse_object(request.body());
     if (!body) return body.error();
-    if (auto known = reject_unknown_fields(*body, {"quantity", "token"}); !known) {
+    if (auto known = reject_unknown_fields(*body, {"quantity", "token", "queue_ticket"}); !known) {
         return known.error();
     }
     auto quantity = read_integer(*body, "quantity", 1, 1'000'000);
     if (!quantity) return quantity.error();
     auto token = read_string(*body, "token");
     if (!token) return token.error();
+    auto ticket = read_string(*body, "queue_ticket");
+    if (!ticket) return ticket.error();
     return PurchaseBody{static_cast<std::int32_t>(quantity->value_or(1)),
-                        token->value_or(std::string())};
+                        token->value_or(std::string()), ticket->value_or(std::string())};
 }
 
 struct Purchase {
     stock::ReserveRequest reserve;
     std::string token;
+    std::string queue_ticket;
 };
 
 Result<Purchase> read_purchase(const ApiContext& context, const RequestContext& request) {
@@ -62,7 +67,7 @@ Result<Purchase> read_purchase(const ApiContext& context, const RequestContext& 
     if (!key) return key.error();
     return Purchase{{std::string(request.params.get("id")), std::move(*user), body->quantity,
                      std::move(*key)},
-                    std::move(body->token)};
+                    std::move(body->token), std::move(body->queue_ticket)};
 }
 
 // The engine refused a single unit as sold out: nothing is left, and this node's gate answers
@@ -91,7 +96,7 @@ Awaitable<Response> purchase(ApiContext& context, RequestContext request) {
     }
     const std::string ip = request.remote_address.to_string();
     auto view = request_view(context, admission::Action::kPurchase, reserve.sale_id,
-                             reserve.user_id, ip, purchase->token);
+                             reserve.user_id, ip, {purchase->token, purchase->queue_ticket});
     if (auto verdict = context.admission.check(view); !verdict) {
         context.purchases.refused(admission::errc_of(verdict.reason));
         co_return refusal_response(verdict);
@@ -106,6 +111,8 @@ Awaitable<Response> purchase(ApiContext& context, RequestContext request) {
         co_return error_response(order.error());
     }
     context.purchases.accepted();
+    publish_order(context, "reserved", *order);
+    if (context.engine_persists_orders) publish_order(context, "persisted", *order);
     co_return json_response(boost::beast::http::status::accepted, order_json(*order));
 }
 

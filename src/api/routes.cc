@@ -6,6 +6,7 @@
 #include "api/auth.h"
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/static_assets.h"
 
 namespace flashsale::api {
 
@@ -51,6 +52,7 @@ constexpr RouteSpec kRoutes[] = {
     {http::verb::get, "/api/v1/sales/{id}", get_sale},
     {http::verb::post, "/api/v1/sales/{id}/token", issue_token},
     {http::verb::post, "/api/v1/sales/{id}/purchase", purchase},
+    {http::verb::post, "/api/v1/sales/{id}/queue", join_queue},
     {http::verb::get, "/api/v1/orders/{id}", get_order},
     {http::verb::post, "/api/v1/orders/{id}/pay", pay_order},
     {http::verb::post, "/api/v1/orders/{id}/cancel", cancel_order},
@@ -65,6 +67,8 @@ public:
                                        "Time from request header to response",
                                        latency_buckets_s())) {
         for (const auto& route : kRoutes) add(registry, route.pattern);
+        add(registry, "/api/v1/ws");
+        for (const auto& pattern : static_route_patterns()) add(registry, pattern);
         add(registry, "unmatched");
     }
 
@@ -113,6 +117,10 @@ net::Router make_router(ApiContext& context) {
             });
         }
     }
+    router.add_websocket("/api/v1/ws", [&context](RequestContext request) {
+        return open_websocket(context, std::move(request));
+    });
+    add_static_routes(router);
     return router;
 }
 

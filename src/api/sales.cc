@@ -13,8 +13,7 @@ Awaitable<Response> get_sale(ApiContext& context, RequestContext request) {
     auto view = co_await std::move(op);
     if (!view) co_return error_response(view.error());
     learn(context, *view);
-    co_return json_response(boost::beast::http::status::ok,
-                            sale_json(*view, view_time(context, *view)));
+    co_return json_response(boost::beast::http::status::ok, public_sale_json(context, *view));
 }
 
 }  // namespace flashsale::api

@@ -19,12 +19,14 @@ namespace {
 struct Answer {
     std::string challenge;  // empty: the client has no answer yet
     std::string nonce;
+    std::string queue_ticket;  // the waiting room's ticket, empty when none was sent
 };
 
 Result<Answer> read_answer(const net::Request& request) {
     auto body = parse_object(request.body());
     if (!body) return body.error();
-    if (auto known = reject_unknown_fields(*body, {"challenge", "nonce"}); !known) {
+    if (auto known = reject_unknown_fields(*body, {"challenge", "nonce", "queue_ticket"});
+        !known) {
         return known.error();
     }
     auto challenge = read_string(*body, "challenge");
@@ -34,7 +36,9 @@ Result<Answer> read_answer(const net::Request& request) {
     if (challenge->has_value() != nonce->has_value()) {
         return make_error(Errc::kBadRequest, "'challenge' and 'nonce' go together");
     }
-    return Answer{challenge->value_or(""), nonce->value_or("")};
+    auto ticket = read_string(*body, "queue_ticket");
+    if (!ticket) return ticket.error();
+    return Answer{challenge->value_or(""), nonce->value_or(""), ticket->value_or("")};
 }
 
 // 428 with a fresh challenge in the body, beside the usual error object.
@@ -84,7 +88,8 @@ Awaitable<Response> issue_token(ApiContext& context, RequestContext request) {
     if (!known) co_return error_response(known.error());
 
     const std::string ip = request.remote_address.to_string();
-    auto view = request_view(context, admission::Action::kToken, sale_id, *user, ip, {});
+    auto view = request_view(context, admission::Action::kToken, sale_id, *user, ip,
+                             {{}, answer->queue_ticket});
     if (auto verdict = context.admission.check(view); !verdict) {
         co_return refusal_response(verdict);
     }

@@ -68,7 +68,9 @@ json::object sale_stats_json(const stock::SaleView& view, TimePoint now,
                                          Reason::kTokenExpired, Reason::kTokenWrongUser,
                                          Reason::kTokenWrongSale, Reason::kPowInvalid,
                                          Reason::kPowReused})},
-        {"precondition_required", gate_count(entry, {Reason::kPowRequired})}};
+        {"precondition_required", gate_count(entry, {Reason::kPowRequired})},
+        {"queue_required", gate_count(entry, {Reason::kQueueRequired, Reason::kQueueInvalid,
+                                              Reason::kQueueNotYet, Reason::kQueueExpired})}};
     auto stats = sale_json(view, now);
     stats["sale_id"] = view.sale.id;
     stats["sold"] = view.sold();

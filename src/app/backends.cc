@@ -61,6 +61,9 @@ public:
     stock::StockEngine& engine() override { return engine_; }
     orders::OrderReader& reader() override { return reader_; }
     bool stock_ready() const override { return true; }
+    void observe_orders(stock::OrderObserver observer) override {
+        engine_.observe(std::move(observer));
+    }
 
     void start() override {
         for (auto& sale : store_->load_sales()) engine_.restore(sale, store_->load_orders(sale.id));
@@ -114,6 +117,10 @@ public:
     stock::StockEngine& engine() override { return engine_; }
     orders::OrderReader& reader() override { return reader_; }
     bool stock_ready() const override { return redis_.connected(); }
+    void observe_orders(stock::OrderObserver observer) override {
+        pipeline_.observe(std::move(observer));
+    }
+    clients::RedisClient* redis() override { return &redis_; }
 
     // Loads the functions, then reconciles every sale before a single request is served.
     void start() override {
@@ -182,6 +189,9 @@ public:
     // The stock database is the orders database, which /readyz already pings (off the io
     // threads, through the reader).
     bool stock_ready() const override { return true; }
+    void observe_orders(stock::OrderObserver observer) override {
+        engine_.observe(std::move(observer));
+    }
 
     void start() override { engine_.start(); }
     void stop_serving() override { engine_.stop_sweeper(); }

@@ -35,6 +35,11 @@ public:
     // True when the stock engine's backend answers (for /readyz).
     virtual bool stock_ready() const = 0;
 
+    // Before start(): who hears of the order changes no request decided (expiries; for the
+    // Redis engine also each order reaching PostgreSQL).
+    virtual void observe_orders(stock::OrderObserver observer) = 0;
+    // The Redis client of the stock engine, where there is one (pushes travel through it).
+    virtual clients::RedisClient* redis() { return nullptr; }
     // Before the workers run: rebuild or reconcile state, start background work.
     virtual void start() = 0;
     // After the workers started, before the listener takes requests: waits (bounded) until the

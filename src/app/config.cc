@@ -29,6 +29,7 @@ constexpr std::array<std::string_view, 5> kStockEngines = {
     "memory", "redis", "pg-lock", "pg-optimistic", "pg-guarded"};
 constexpr std::array<std::string_view, 2> kOrderStores = {"sqlite", "postgres"};
 constexpr std::array<std::string_view, 2> kOnOff = {"on", "off"};
+constexpr std::array<std::string_view, 3> kWaitingRoomModes = {"off", "fifo", "random"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
                                                         "error", "critical", "off"};
 
@@ -58,6 +59,15 @@ constexpr Setting kSettings[] = {
     {"server.shutdown_timeout_ms", "FLASHSALE_SHUTDOWN_TIMEOUT_MS", Kind::kInteger, 1,
      kTimeoutMaxMs, &config_field<&Config::server, &ServerConfig::shutdown_timeout_ms>,
      "on SIGTERM, time given to in-flight requests before connections are closed"},
+    {"server.ws_message_max_bytes", "FLASHSALE_WS_MESSAGE_MAX_BYTES", Kind::kBytes, 64, kMiB,
+     &config_field<&Config::server, &ServerConfig::ws_message_max_bytes>,
+     "largest WebSocket message a client may send; larger ones close the connection (1009)"},
+    {"server.ws_send_queue_max", "FLASHSALE_WS_SEND_QUEUE_MAX", Kind::kCount, 1, 100'000,
+     &config_field<&Config::server, &ServerConfig::ws_send_queue_max>,
+     "messages waiting for one slow WebSocket reader; one more drops the connection"},
+    {"server.ws_idle_timeout_ms", "FLASHSALE_WS_IDLE_TIMEOUT_MS", Kind::kInteger, 100,
+     kTimeoutMaxMs, &config_field<&Config::server, &ServerConfig::ws_idle_timeout_ms>,
+     "a WebSocket silent this long is closed; a ping goes out at half of it"},
     {"storage.data_dir", "FLASHSALE_DATA_DIR", Kind::kString, 0, 0,
      &config_field<&Config::storage, &StorageConfig::data_dir>,
      "directory of the SQLite database and generated secrets; created if missing"},
@@ -181,6 +191,13 @@ constexpr Setting kSettings[] = {
     {"admission.clock_skew_ms", "FLASHSALE_CLOCK_SKEW_MS", Kind::kInteger, -86'400'000, 86'400'000,
      &config_field<&Config::admission, &AdmissionConfig::clock_skew_ms>,
      "TEST/DIAGNOSTIC ONLY: shifts this node's own clock; sale windows still follow the engine's clock"},
+    {"waiting_room.mode", "FLASHSALE_WAITING_ROOM", Kind::kChoice, 0, 0,
+     &config_field<&Config::waiting_room, &WaitingRoomConfig::mode>,
+     "off, fifo or random: sales with a rate_limit_per_s queue the arrivals above it "
+     "(random: those who came before the opening second in random order)", kWaitingRoomModes},
+    {"waiting_room.pass_ttl_s", "FLASHSALE_WAITING_ROOM_PASS_TTL_S", Kind::kInteger, 1, 86'400,
+     &config_field<&Config::waiting_room, &WaitingRoomConfig::pass_ttl_s>,
+     "how long an admitted buyer's ticket stays good for buying"},
     {"log.level", "FLASHSALE_LOG_LEVEL", Kind::kChoice, 0, 0,
      &config_field<&Config::log, &LogConfig::level>,
      "least severe level logged: trace, debug, info, warn, error, critical or off", kLogLevels},

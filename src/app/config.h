@@ -27,6 +27,9 @@ struct ServerConfig {
     int request_timeout_ms = 10000;
     std::size_t max_connections = 10000;
     int shutdown_timeout_ms = 5000;
+    std::size_t ws_message_max_bytes = 4096;
+    std::size_t ws_send_queue_max = 256;
+    int ws_idle_timeout_ms = 30000;
 };
 
 struct StorageConfig {
@@ -100,6 +103,12 @@ struct AdmissionConfig {
     int clock_skew_ms = 0;  // test and diagnostic setting: this node's clock runs ahead by this
 };
 
+// The waiting room (src/admission/waiting_room.h): off, or on with the order of admission.
+struct WaitingRoomConfig {
+    std::string mode = "off";  // off, fifo, random (pre-opening arrivals in random order)
+    int pass_ttl_s = 120;
+};
+
 struct LogConfig {
     std::string level = "info";
 };
@@ -114,6 +123,7 @@ struct Config {
     RedisConfig redis;
     PostgresConfig postgres;
     AdmissionConfig admission;
+    WaitingRoomConfig waiting_room;
     LogConfig log;
 };
 

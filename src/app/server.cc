@@ -17,10 +17,12 @@
 
 #include "admission/funnel.h"
 #include "api/admission.h"
+#include "api/push_messages.h"
 #include "api/routes.h"
 #include "common/time_format.h"
 #include "net/http_server.h"
 #include "net/worker_pool.h"
+#include "push/event_bus.h"
 #include "app/backends.h"
 
 namespace flashsale::app {
@@ -51,7 +53,18 @@ net::ServerLimits limits_of(const ServerConfig& server) {
     limits.idle_timeout = std::chrono::milliseconds(server.idle_timeout_ms);
     limits.request_timeout = std::chrono::milliseconds(server.request_timeout_ms);
     limits.max_connections = server.max_connections;
+    limits.websocket.message_max_bytes = server.ws_message_max_bytes;
+    limits.websocket.send_queue_max = server.ws_send_queue_max;
+    limits.websocket.idle_timeout = std::chrono::milliseconds(server.ws_idle_timeout_ms);
+    limits.websocket.handshake_timeout = limits.request_timeout;
     return limits;
+}
+
+admission::WaitingRoomOptions waiting_room_options(const WaitingRoomConfig& config) {
+    return {.enabled = config.mode != "off",
+            .order = config.mode == "random" ? admission::QueueOrder::kRandom
+                                             : admission::QueueOrder::kFifo,
+            .pass_ttl = std::chrono::seconds(config.pass_ttl_s)};
 }
 
 admission::FunnelOptions funnel_options(const AdmissionConfig& config) {
@@ -75,6 +88,23 @@ admission::FunnelOptions funnel_options(const AdmissionConfig& config) {
                    .raise_per_s = config.pow_raise_per_s,
                    .raise_bits_max = config.pow_raise_bits_max};
     return options;
+}
+
+std::vector<asio::any_io_executor> executors_of(net::WorkerPool& workers) {
+    std::vector<asio::any_io_executor> executors;
+    for (std::size_t i = 0; i < workers.size(); ++i) executors.push_back(workers.executor(i));
+    return executors;
+}
+
+// One node hands pushes to its own hub; nodes sharing Redis spread them through it, so the
+// buyer hears a change wherever their socket is.
+std::unique_ptr<push::EventBus> make_event_bus(const Config& config, push::PushHub& hub,
+                                               Backends& backends, net::WorkerPool& workers) {
+    if (auto* redis = backends.redis()) {
+        return std::make_unique<push::RedisEventBus>(hub, *redis, redis_options(config),
+                                                     workers.executor(0));
+    }
+    return std::make_unique<push::LocalEventBus>(hub);
 }
 
 // The demo sale of `make run`: opens a minute after start, for an hour.
@@ -140,7 +170,14 @@ int serve(const ServeOptions& options) {
     auto backends = make_backends(config, workers, clock, metrics);
     auto& engine = backends->engine();
 
-    admission::Funnel funnel(funnel_options(config.admission), metrics);
+    auto admission_options = funnel_options(config.admission);
+    admission_options.waiting_room = waiting_room_options(config.waiting_room);
+    admission::Funnel funnel(std::move(admission_options), metrics);
+    push::PushHub hub(executors_of(workers));
+    auto events = make_event_bus(config, hub, *backends, workers);
+    backends->observe_orders([&events](std::string_view event, const domain::Order& order) {
+        api::publish_order_change(*events, event, order);
+    });
     api::ApiContext context{engine,
                             backends->reader(),
                             node_clock,
@@ -149,6 +186,9 @@ int serve(const ServeOptions& options) {
                             metrics,
                             funnel,
                             [&backends] { return backends->stock_ready(); }};
+    context.hub = &hub;
+    context.events = events.get();
+    context.engine_persists_orders = config.stock.engine != "redis";
     api::SaleRefresher refresher(context,
                                  std::chrono::milliseconds(config.admission.sale_refresh_ms));
     net::HttpServer server(workers, api::make_router(context), limits_of(config.server),
@@ -158,6 +198,7 @@ int serve(const ServeOptions& options) {
 
     backends->start();
     workers.start();
+    events->start();
     backends->wait_until_ready();
     refresher.start(workers.executor(0));
     server.start();
@@ -171,6 +212,7 @@ int serve(const ServeOptions& options) {
     if (!drained) spdlog::warn("shutdown deadline passed with connections still open");
     refresher.stop();
     backends->stop_serving();
+    events->stop();
     workers.stop();
     workers.join();
     backends->stop();

@@ -23,6 +23,7 @@ std::string_view to_string(Errc code) {
         case Errc::kBlocked: return "blocked";
         case Errc::kRateLimited: return "rate_limited";
         case Errc::kPreconditionRequired: return "precondition_required";
+        case Errc::kQueueRequired: return "queue_required";
         case Errc::kInternal: return "internal";
     }
     return "internal";

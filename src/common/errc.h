@@ -26,6 +26,7 @@ enum class Errc {
     kBlocked,            // the user or the client address is on the blacklist
     kRateLimited,        // a rate limit (per IP, user, sale or node) refused the request
     kPreconditionRequired,  // the token endpoint wants a proof-of-work answer first
+    kQueueRequired,      // the sale has a waiting room and the buyer holds no admitted ticket
     kInternal,           // a bug or an unexpected failure; logged
 };
 

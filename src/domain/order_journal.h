@@ -27,6 +27,7 @@ struct OrderTransitioned {  // reserved -> paid | cancelled | expired
     std::int32_t quantity = 0;
     OrderStatus to = OrderStatus::kPaid;
     TimePoint at;
+    std::string user_id;  // the buyer, so that the change can be pushed to them
 };
 
 // Writes nothing; becomes "durable" once every entry appended before it is. A repeated request

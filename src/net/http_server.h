@@ -16,6 +16,7 @@
 
 #include "net/http_types.h"
 #include "net/router.h"
+#include "net/websocket.h"
 #include "net/worker_pool.h"
 
 namespace flashsale::net {
@@ -30,6 +31,7 @@ struct ServerLimits {
     // After an error answer, how long to read and discard what the client still sends, so that
     // it receives the answer instead of a reset.
     std::chrono::milliseconds linger_timeout{1000};
+    WebSocketLimits websocket;
 };
 
 struct HttpHooks {

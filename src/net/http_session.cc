@@ -17,7 +17,10 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
+
+#include "net/websocket_session.h"
 
 namespace flashsale::net::detail {
 
@@ -122,6 +125,8 @@ private:
     asio::awaitable<ReadOutcome> read_body();
     ReadOutcome classify(boost::system::error_code ec);
     asio::awaitable<Answer> dispatch(Request request);
+    asio::awaitable<void> upgrade(Request request);
+    asio::awaitable<void> refuse_upgrade(Response response, std::string_view route);
     asio::awaitable<std::optional<Response>> call_handler(RouteMatch match, Request request);
     asio::awaitable<bool> write(Response& response, std::string_view route);
     void arm_deadline();
@@ -140,6 +145,8 @@ private:
     std::uint64_t deadline_generation_ = 0;             // tells a stale timer completion apart
     bool timed_out_ = false;
     bool idle_ = false;  // waiting for the first byte of the next request
+    // Set while the connection is a WebSocket: the drain closes it with 1001.
+    std::weak_ptr<WebSocketSession> websocket_;
 };
 
 HttpSession::HttpSession(std::shared_ptr<ServerState> state, std::size_t worker, tcp::socket socket)
@@ -158,6 +165,10 @@ HttpSession::~HttpSession() {
 }
 
 void HttpSession::close_if_idle() {
+    if (auto websocket = websocket_.lock()) {
+        websocket->close(CloseCode::kGoingAway, "server stopping");
+        return;
+    }
     if (idle_) {
         boost::system::error_code ec;
         stream_.socket().cancel(ec);
@@ -180,6 +191,12 @@ asio::awaitable<void> HttpSession::serve() {
             answer = Answer{state_->error_response(error_, version), kUnmatched, true};
         } else {
             Request request = parser_->release();
+            if (beast::websocket::is_upgrade(request)) {
+                // Named before awaiting: GCC 12 mishandles temporaries in co_await.
+                auto upgrading = upgrade(std::move(request));
+                co_await std::move(upgrading);
+                co_return;
+            }
             keep_alive = request.keep_alive();
             answer = co_await dispatch(std::move(request));
         }
@@ -295,6 +312,10 @@ asio::awaitable<HttpSession::Answer> HttpSession::dispatch(Request request) {
         case RouteMatch::Outcome::kFound:
             break;
     }
+    if (match.upgrade != nullptr) {
+        co_return Answer{state_->error_response(ProtocolError::kUpgradeRequired, version),
+                         match.pattern};
+    }
     const std::string_view route = match.pattern;
     auto response = co_await call_handler(std::move(match), std::move(request));
     if (!response) {
@@ -303,11 +324,50 @@ asio::awaitable<HttpSession::Answer> HttpSession::dispatch(Request request) {
     co_return Answer{std::move(*response), route};
 }
 
+// The connection becomes a WebSocket, or gets the refusal and is closed: after an upgrade
+// request, the connection is not reused for HTTP either way.
+asio::awaitable<void> HttpSession::upgrade(Request request) {
+    const std::string_view target(request.target().data(), request.target().size());
+    RouteMatch match = state_->router.match(request.method(), target);
+    const unsigned version = request.version();
+    if (match.outcome != RouteMatch::Outcome::kFound || match.upgrade == nullptr) {
+        const auto error = match.outcome == RouteMatch::Outcome::kBadRequest
+                               ? ProtocolError::kBadRequest
+                               : ProtocolError::kNotFound;
+        auto refusing = refuse_upgrade(state_->error_response(error, version), kUnmatched);
+        co_await std::move(refusing);
+        co_return;
+    }
+    const std::string_view route = match.pattern;
+    RequestContext context{request, std::move(match.params), route, remote_address_, worker_};
+    auto upgrading = (*match.upgrade)(std::move(context));
+    auto accepted = co_await std::move(upgrading);
+    if (!accepted.handler) {
+        auto refusal = accepted.refusal ? std::move(*accepted.refusal)
+                                        : state_->error_response(ProtocolError::kInternal, version);
+        auto refusing = refuse_upgrade(std::move(refusal), route);
+        co_await std::move(refusing);
+        co_return;
+    }
+    state_->report(route, 101, SteadyClock::now() - started_);
+    auto websocket = std::make_shared<WebSocketSession>(
+        std::move(stream_), state_->limits.websocket, std::move(accepted.handler));
+    websocket_ = websocket;
+    auto running = websocket->run(std::move(request));
+    co_await std::move(running);
+}
+
+asio::awaitable<void> HttpSession::refuse_upgrade(Response response, std::string_view route) {
+    finish(response, 11, false);
+    const bool written = co_await write(response, route);
+    if (written) co_await linger_and_close(stream_, state_->limits.linger_timeout);
+}
+
 // Empty when the handler threw: the caller answers 500 and the connection stays usable.
 asio::awaitable<std::optional<Response>> HttpSession::call_handler(RouteMatch match,
                                                                    Request request) {
     RequestContext context{std::move(request), std::move(match.params), match.pattern,
-                           remote_address_};
+                           remote_address_, worker_};
     try {
         co_return co_await (*match.handler)(std::move(context));
     } catch (const std::exception& e) {

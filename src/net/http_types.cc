@@ -14,6 +14,8 @@ std::string_view to_string(ProtocolError error) {
             return "not_found";
         case ProtocolError::kMethodNotAllowed:
             return "method_not_allowed";
+        case ProtocolError::kUpgradeRequired:
+            return "upgrade_required";
         case ProtocolError::kTooManyConnections:
             return "too_many_connections";
         case ProtocolError::kTimeout:

@@ -3,6 +3,7 @@
 // the api layer stays the one place that renders error bodies).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,7 @@ struct RequestContext {
     // every request it dispatches, so this stays valid while the handler runs.
     std::string_view route;
     boost::asio::ip::address remote_address;
+    std::size_t worker = 0;  // the worker thread the connection lives on
 };
 
 // Handlers run on the connection's worker thread; they must not block it.
@@ -54,6 +56,7 @@ enum class ProtocolError {
     kHeaderTooLarge,      // request header above the header limit
     kNotFound,            // no route matches the path
     kMethodNotAllowed,    // the path matches, the method does not
+    kUpgradeRequired,     // a WebSocket route asked without an upgrade
     kTooManyConnections,  // above the connection limit; the connection is closed
     kTimeout,             // the request did not arrive in time
     kInternal,            // the handler threw

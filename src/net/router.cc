@@ -44,9 +44,8 @@ std::string join_methods(const std::vector<http::verb>& methods) {
 
 }  // namespace
 
-void Router::add(http::verb method, std::string pattern, Handler handler) {
+std::unique_ptr<Router::Route> Router::make_route(http::verb method, std::string pattern) {
     FS_CHECK(!pattern.empty() && pattern.front() == '/');
-    FS_CHECK(handler != nullptr);
     auto route = std::make_unique<Route>();
     route->method = method;
     for (const auto text : split_pattern(pattern)) {
@@ -58,7 +57,20 @@ void Router::add(http::verb method, std::string pattern, Handler handler) {
         FS_CHECK(!(existing->method == method && existing->pattern == pattern));
     }
     route->pattern = std::move(pattern);
+    return route;
+}
+
+void Router::add(http::verb method, std::string pattern, Handler handler) {
+    FS_CHECK(handler != nullptr);
+    auto route = make_route(method, std::move(pattern));
     route->handler = std::move(handler);
+    routes_.push_back(std::move(route));
+}
+
+void Router::add_websocket(std::string pattern, UpgradeHandler upgrade) {
+    FS_CHECK(upgrade != nullptr);
+    auto route = make_route(http::verb::get, std::move(pattern));
+    route->upgrade = std::move(upgrade);
     routes_.push_back(std::move(route));
 }
 
@@ -126,7 +138,11 @@ RouteMatch Router::match(http::verb method, std::string_view target) const {
         return result;
     }
     result.outcome = RouteMatch::Outcome::kFound;
-    result.handler = &best->handler;
+    if (best->upgrade) {
+        result.upgrade = &best->upgrade;
+    } else {
+        result.handler = &best->handler;
+    }
     result.pattern = best->pattern;
     result.params = capture(*best, path);
     return result;

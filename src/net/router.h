@@ -11,6 +11,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include "net/http_types.h"
+#include "net/websocket.h"
 
 namespace flashsale::net {
 
@@ -24,6 +25,8 @@ struct RouteMatch {
     Outcome outcome = Outcome::kNotFound;
     // Points into the router, which outlives every request it dispatches.
     const Handler* handler = nullptr;
+    // Set instead of handler for a WebSocket route (GET only): the request must be an upgrade.
+    const UpgradeHandler* upgrade = nullptr;
     RouteParams params;
     std::string_view pattern;  // router-owned, like handler
     std::string allow;         // "GET, POST": the methods the path accepts (kMethodNotAllowed)
@@ -37,6 +40,8 @@ public:
 
     // The pattern must start with '/'; adding the same (method, pattern) twice is a bug.
     void add(boost::beast::http::verb method, std::string pattern, Handler handler);
+    // A WebSocket endpoint: GET requests to it must ask for an upgrade.
+    void add_websocket(std::string pattern, UpgradeHandler upgrade);
 
     // Matches the target's path (the query is ignored; segments are percent-decoded). Where
     // several patterns match, the one with a literal at the first differing segment wins.
@@ -54,7 +59,10 @@ private:
         std::string pattern;
         std::vector<Segment> segments;
         Handler handler;
+        UpgradeHandler upgrade;
     };
+
+    std::unique_ptr<Route> make_route(boost::beast::http::verb method, std::string pattern);
 
     static bool matches(const Route& route, const std::vector<std::string>& path);
     static bool more_specific(const Route& left, const Route& right);

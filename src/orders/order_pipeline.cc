@@ -49,7 +49,7 @@ Result<domain::JournalEntry> journal_entry_of(const RedisReply& entry) {
     }
     return domain::JournalEntry{domain::OrderTransitioned{order->id, order->sale_id,
                                                           order->quantity, *to,
-                                                          order->updated_at}};
+                                                          order->updated_at, order->user_id}};
 }
 
 // The entries of an XREADGROUP reply for one stream: [[stream, [entry, ...]]], or nil.
@@ -212,11 +212,13 @@ std::size_t OrderPipeline::apply_batch(const std::string& sale_id, const RedisRe
     }
     try {
         store_.apply(batch);
+        for (const auto& applied : batch) tell(applied);
     } catch (const ConstraintViolation&) {
         // Find the entries the database refuses, one at a time; park them, keep the rest.
         for (std::size_t i = 0; i < batch.size(); ++i) {
             try {
                 store_.apply(std::span(&batch[i], 1));
+                tell(batch[i]);
             } catch (const ConstraintViolation& e) {
                 park(sale_id, *sources[i], e.what());
             }
@@ -225,6 +227,15 @@ std::size_t OrderPipeline::apply_batch(const std::string& sale_id, const RedisRe
     if (metrics_.applied) metrics_.applied->inc(batch.size());
     acknowledge(sale_id, ids);
     return ids.size();
+}
+
+void OrderPipeline::tell(const domain::JournalEntry& applied) const {
+    if (!observer_) return;
+    if (const auto* reserved = std::get_if<domain::OrderReserved>(&applied)) {
+        observer_("persisted", reserved->order);
+    } else if (const auto* change = std::get_if<domain::OrderTransitioned>(&applied)) {
+        if (change->to == domain::OrderStatus::kExpired) observer_("expired", stock::order_of(*change));
+    }
 }
 
 void OrderPipeline::park(const std::string& sale_id, const RedisReply& entry,

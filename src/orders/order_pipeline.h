@@ -24,6 +24,7 @@
 #include "clients/redis_client.h"
 #include "common/metrics.h"
 #include "orders/order_store.h"
+#include "stock/stock_engine.h"
 
 namespace flashsale::orders {
 
@@ -52,6 +53,9 @@ public:
     OrderPipeline(const OrderPipeline&) = delete;
     OrderPipeline& operator=(const OrderPipeline&) = delete;
 
+    // Before start(): hears, on the pipeline's thread, of each reservation once it reached the
+    // database ("persisted") and of each expiry (which no request of the buyer's decided).
+    void observe(stock::OrderObserver observer) { observer_ = std::move(observer); }
     void start();  // runs passes on its own thread until stop()
     void stop();   // finishes the batch under way, joins, and gives its sales' leases back
 
@@ -67,6 +71,8 @@ private:
     };
 
     void run();
+    void tell(const domain::JournalEntry& applied) const;
+    stock::OrderObserver observer_;
     std::size_t consume(const std::string& sale_id, SaleCursor& cursor);
     bool take_lease(const std::string& sale_id);
     void release_leases();

@@ -178,6 +178,19 @@ void MemoryStockEngine::stop() {
     }
 }
 
+// The buyer hears of the expiry once it is on disk, like every other change.
+void MemoryStockEngine::append_expiry(domain::JournalEntry entry) {
+    const auto* change = std::get_if<domain::OrderTransitioned>(&entry);
+    if (!observer_ || change == nullptr) {
+        journal_.append(std::move(entry), [] {});
+        return;
+    }
+    auto order = order_of(*change);  // before the entry moves into the journal
+    journal_.append(std::move(entry), [observer = observer_, order = std::move(order)] {
+        observer("expired", order);
+    });
+}
+
 // Every interval, expires the shard's due reservations; the journal persists them in order
 // with everything else the shard decided.
 Awaitable<void> MemoryStockEngine::sweep_expired(Shard& shard) {
@@ -187,7 +200,7 @@ Awaitable<void> MemoryStockEngine::sweep_expired(Shard& shard) {
         if (error || stopping_) break;
         auto now = clock_.now();
         for (auto& [id, book] : shard.books) {
-            for (auto& entry : book->expire_due(now)) journal_.append(std::move(entry), [] {});
+            for (auto& entry : book->expire_due(now)) append_expiry(std::move(entry));
         }
     }
 }

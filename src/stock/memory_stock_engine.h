@@ -34,6 +34,8 @@ public:
     // Starts the expiry sweepers; stop() ends them (call it before the executors stop).
     void start();
     void stop();
+    // Before start(): hears of each expiry once it is durable.
+    void observe(OrderObserver observer) { observer_ = std::move(observer); }
 
     Awaitable<Result<domain::Order>> reserve(ReserveRequest request) override;
     Awaitable<Result<domain::Order>> pay(std::string sale_id, std::string order_id) override;
@@ -47,6 +49,7 @@ public:
     Awaitable<std::vector<SaleView>> list() override;
 
 private:
+    OrderObserver observer_;
     struct Shard;
     Shard& shard_for(const std::string& sale_id);
     template <class T, class Decide>
@@ -54,6 +57,7 @@ private:
     template <class T, class Act>
     Awaitable<Result<T>> with_book(std::string sale_id, Act act);
     Awaitable<void> sweep_expired(Shard& shard);
+    void append_expiry(domain::JournalEntry entry);
 
     std::vector<std::unique_ptr<Shard>> shards_;
     domain::OrderJournal& journal_;

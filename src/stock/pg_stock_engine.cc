@@ -561,7 +561,7 @@ due AS (
     ORDER BY o.expires_at_ms LIMIT $1 FOR UPDATE OF o SKIP LOCKED),
 moved AS (
     UPDATE orders o SET status = 'expired', updated_at_ms = t.now_ms FROM due, t
-    WHERE o.id = due.id RETURNING o.sale_id, o.user_id, o.quantity),
+    WHERE o.id = due.id RETURNING o.id, o.sale_id, o.user_id, o.quantity, o.updated_at_ms),
 per_sale AS (SELECT sale_id, SUM(quantity) AS units FROM moved GROUP BY sale_id),
 restocked AS (
     UPDATE sales s SET sold = s.sold - p.units, version = s.version + 1 FROM per_sale p
@@ -573,10 +573,21 @@ buyers AS (
         limit_units = GREATEST(b.live - u.units, r.per_user_limit)
     FROM per_user u JOIN restocked r ON r.id = u.sale_id
     WHERE b.sale_id = u.sale_id AND b.user_id = u.user_id RETURNING 1)
-SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM buyers))sql",
+SELECT id, sale_id, user_id, quantity, updated_at_ms FROM moved)sql",
                                kNowMs);
         auto r = c.exec(sql, Params().int64(options_.expiry_batch));
-        return r.int64(0, 0);
+        if (observer_) {
+            for (int row = 0; row < r.rows(); ++row) {
+                observer_("expired", domain::Order{.id = r.text(row, 0),
+                                                  .sale_id = r.text(row, 1),
+                                                  .user_id = r.text(row, 2),
+                                                  .quantity = static_cast<std::int32_t>(
+                                                      r.int64(row, 3)),
+                                                  .status = domain::OrderStatus::kExpired,
+                                                  .updated_at = from_unix_ms(r.int64(row, 4))});
+            }
+        }
+        return static_cast<std::int64_t>(r.rows());
     };
     auto expired = with_connection<std::int64_t>(body);
     return expired ? *expired : 0;

@@ -60,6 +60,8 @@ public:
     PgStockEngine& operator=(const PgStockEngine&) = delete;
 
     void start();          // starts the expiry sweeper thread
+    // Before start(): hears of each expiry once it is committed (on the sweeper thread).
+    void observe(OrderObserver observer) { observer_ = std::move(observer); }
     void stop_sweeper();   // ends it; idempotent
     // Ends the sweeper and joins the pool: call once no coroutine starts another call, before
     // the executors the callers resume on are gone. Idempotent.
@@ -80,6 +82,7 @@ public:
     std::int64_t expire_due();
 
 private:
+    OrderObserver observer_;
     class Lease;
     template <class T, class Body>
     Awaitable<Result<T>> run(Body body);

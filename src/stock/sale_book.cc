@@ -107,7 +107,8 @@ JournalEntry SaleBook::end_reservation(Order& order, OrderStatus to, TimePoint n
     if (!order.idempotency_key.empty()) {
         by_idempotency_key_[idempotency_slot(order.user_id, order.idempotency_key)] = order;
     }
-    return domain::OrderTransitioned{order.id, order.sale_id, order.quantity, to, now};
+    return domain::OrderTransitioned{order.id, order.sale_id, order.quantity, to, now,
+                                     order.user_id};
 }
 
 std::optional<Order> SaleBook::take_reserved(const std::string& order_id) {

@@ -5,13 +5,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "common/result.h"
 #include "domain/order.h"
+#include "domain/order_journal.h"
 #include "domain/sale.h"
 
 namespace flashsale::stock {
@@ -50,6 +53,14 @@ struct SaleView {
     std::int64_t sold() const { return reserved + paid; }
     std::int64_t remaining() const { return sale.stock - sold(); }
 };
+
+// Told of an order change nobody asked for (an expiry, or an order reaching the orders
+// database), once it is durable, so that its buyer hears of it. `order` may be partial: id,
+// sale, user, quantity, status and updated_at are set. Called on any thread; must not block.
+using OrderObserver = std::function<void(std::string_view event, const domain::Order& order)>;
+
+// The partial order of a journal transition, for an OrderObserver.
+domain::Order order_of(const domain::OrderTransitioned& change);
 
 class StockEngine {
 public:

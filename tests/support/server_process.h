@@ -62,6 +62,7 @@ public:
     [[nodiscard]] ::testing::AssertionResult restart() { return start(); }
 
     bool running() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
     std::uint16_t port() const { return port_; }
     const ServerOptions& options() const { return options_; }
     std::string log_tail(std::size_t lines = 40) const;

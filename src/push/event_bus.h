@@ -1,0 +1,67 @@
+// How a push reaches the buyer's connection, whichever node holds it. The local bus hands it to
+// this node's hub (one node: the embedded default). The Redis bus publishes it on one pub/sub
+// channel that every node subscribes to, so a change decided on one node (a purchase, a pay,
+// the order pipeline persisting or expiring an order) reaches the buyer's socket on any node.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "clients/redis_client.h"
+#include "clients/redis_subscriber.h"
+#include "push/push_hub.h"
+
+namespace flashsale::push {
+
+class EventBus {
+public:
+    virtual ~EventBus() = default;
+    // Any thread; never blocks.
+    virtual void publish(Push push) = 0;
+    virtual void start() {}
+    virtual void stop() {}
+};
+
+class LocalEventBus final : public EventBus {
+public:
+    explicit LocalEventBus(PushHub& hub) : hub_(hub) {}
+    void publish(Push push) override { hub_.deliver(std::move(push)); }
+
+private:
+    PushHub& hub_;
+};
+
+// Pushes published together (before the flush ran) travel in one PUBLISH, so a storm of
+// purchases costs Redis a few publishes per millisecond, not one per order.
+class RedisEventBus final : public EventBus {
+public:
+    static constexpr const char* kChannel = "flashsale:push";
+
+    // `redis` (for PUBLISH) and `hub` outlive the bus; the subscriber runs on `executor`.
+    RedisEventBus(PushHub& hub, clients::RedisClient& redis, clients::RedisOptions options,
+                  boost::asio::any_io_executor executor);
+
+    void publish(Push push) override;
+    void start() override { subscriber_.start(); }
+    void stop() override { subscriber_.stop(); }
+
+    // The wire format of one batch, shared with the subscriber side.
+    static std::string encode(const std::vector<Push>& pushes);
+    static std::vector<Push> decode(std::string_view payload);
+
+private:
+    void flush();
+
+    PushHub& hub_;
+    clients::RedisClient& redis_;
+    boost::asio::any_io_executor executor_;
+    clients::RedisSubscriber subscriber_;
+    std::mutex mutex_;  // held only to append to or swap the batch
+    std::vector<Push> pending_;
+};
+
+}  // namespace flashsale::push
