@@ -11,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   googletest libgtest-dev libgmock-dev
   libhiredis-dev redis-server redis-tools libpq-dev postgresql-15 nginx-light
-  wrk linux-perf python3
+  wrk linux-perf python3 chromium
 )
 
 if [ "${1:-}" = "--fuzz" ]; then
@@ -24,6 +24,12 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+
+# Node.js and npm build the web pages (esbuild) and run the browser tests; a machine that has
+# them already (from another source than Debian's) keeps its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -350,6 +350,10 @@ asio::awaitable<void> HttpSession::upgrade(Request request) {
         co_return;
     }
     state_->report(route, 101, SteadyClock::now() - started_);
+    // An idle WebSocket should cost little: the HTTP read buffer and parser are done with.
+    parser_.reset();
+    buffer_.clear();
+    buffer_.shrink_to_fit();
     auto websocket = std::make_shared<WebSocketSession>(
         std::move(stream_), state_->limits.websocket, std::move(accepted.handler));
     websocket_ = websocket;

@@ -20,6 +20,7 @@ namespace websocket = beast::websocket;
 namespace {
 
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kWriteBufferBytes = 512;
 
 websocket::stream_base::timeout timeouts_of(const WebSocketLimits& limits) {
     websocket::stream_base::timeout timeout{};
@@ -46,6 +47,9 @@ asio::awaitable<void> WebSocketSession::run(Request request) {
     ws_.set_option(timeouts_of(limits_));
     ws_.read_message_max(limits_.message_max_bytes);
     ws_.text(true);
+    // Pushes are small: whole messages, no fragmenting buffer kept per connection.
+    ws_.auto_fragment(false);
+    ws_.write_buffer_bytes(kWriteBufferBytes);
     auto [ec] = co_await ws_.async_accept(request, kAwaitable);
     if (ec) co_return;
     open_ = true;

@@ -220,14 +220,14 @@ protected:
     }
 };
 
-// Opens `count` WebSockets from one io_context, at most `parallel` handshakes at a time, and
-// returns how many reached the open state.
-int open_many(std::uint16_t port, const std::string& target, int count, int parallel,
-              std::vector<std::unique_ptr<boost::beast::websocket::stream<
-                  boost::beast::tcp_stream>>>& sockets) {
+using IdleStream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+
+// Opens `count` WebSockets on `io`, at most `parallel` handshakes at a time, and returns how
+// many reached the open state. `io` outlives `sockets`.
+int open_many(boost::asio::io_context& io, std::uint16_t port, const std::string& target,
+              int count, int parallel, std::vector<std::unique_ptr<IdleStream>>& sockets) {
     namespace asio = boost::asio;
-    using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
-    asio::io_context io;
+    using Stream = IdleStream;
     const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
     int started = 0;
     int opened = 0;
@@ -252,6 +252,8 @@ int open_many(std::uint16_t port, const std::string& target, int count, int para
 }
 
 TEST_F(IdleSocketsTest, TenThousandIdleSocketsAreHeld) {
+    // Idle sockets cost the same whatever holds the stock: measured once, on the embedded engine.
+    if (backend().kind() != BackendKind::kEmbedded) GTEST_SKIP() << "measured on the embedded engine";
     rlimit limit{};
     getrlimit(RLIMIT_NOFILE, &limit);
     limit.rlim_cur = limit.rlim_max;
@@ -259,9 +261,9 @@ TEST_F(IdleSocketsTest, TenThousandIdleSocketsAreHeld) {
     if (limit.rlim_cur < kSockets + 200) GTEST_SKIP() << "file limit " << limit.rlim_cur;
 
     const std::int64_t before = rss_bytes(server().pid());
-    std::vector<std::unique_ptr<boost::beast::websocket::stream<boost::beast::tcp_stream>>>
-        sockets;
-    const int opened = open_many(server().port(),
+    boost::asio::io_context io;
+    std::vector<std::unique_ptr<IdleStream>> sockets;
+    const int opened = open_many(io, server().port(),
                                  "/api/v1/ws?access_token=" + api().token_for("crowd"), kSockets,
                                  500, sockets);
     ASSERT_EQ(opened, kSockets);

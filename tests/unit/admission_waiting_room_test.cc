@@ -61,7 +61,7 @@ TEST_F(WaitingRoomTest, BurstGoesInAtOnceTheRestWaitInOrder) {
         EXPECT_GT(line[i].position, line[i - 1].position) << i;
         EXPECT_GT(line[i].wait_ms, line[i - 1].wait_ms) << i;
     }
-    EXPECT_EQ(line[5].queue_length, 4);
+    EXPECT_EQ(line[5].length, 4);
     // Two a second: the last one's turn comes 2 s after the opening.
     EXPECT_EQ(line[5].wait_ms, 2000);
 }
