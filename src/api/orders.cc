@@ -38,6 +38,12 @@ Awaitable<Result<domain::Order>> find_own_order(ApiContext& context,
     co_return std::move(*order);
 }
 
+// An order changes only with its status, and each change moves updated_at: the two make a
+// validator that every node computes alike, so a poller's unchanged order costs a 304.
+std::string order_etag(const domain::Order& order) {
+    return fmt::format("\"{}-{}\"", domain::to_string(order.status), to_unix_ms(order.updated_at));
+}
+
 enum class Change { kPay, kCancel };
 
 Awaitable<Response> change_order(ApiContext& context, RequestContext request, Change change) {
@@ -66,11 +72,6 @@ Awaitable<Response> change_order(ApiContext& context, RequestContext request, Ch
 
 }  // namespace
 
-// An order changes only with its status, and each change moves updated_at: the two make a
-// validator that every node computes alike, so a poller's unchanged order costs a 304.
-std::string order_etag(const domain::Order& order) {
-    return fmt::format("\"{}-{}\"", domain::to_string(order.status), to_unix_ms(order.updated_at));
-}
 
 Awaitable<Response> get_order(ApiContext& context, RequestContext request) {
     auto order = co_await find_own_order(context, request);
