@@ -38,6 +38,15 @@ std::int64_t Funnel::monotonic_us() const {
            1;
 }
 
+Verdict Funnel::check_sale(RequestView& request) {
+    request.sale = directory_.find(std::string(request.sale_id));
+    request.engine_now = directory_.engine_now(request.local_now).value_or(request.local_now);
+    Verdict verdict = window_.check(request);
+    if (verdict) verdict = sold_out_.check(request);
+    if (!verdict) count(verdict.reason, request.sale);
+    return verdict;
+}
+
 Verdict Funnel::check(RequestView& request) {
     request.sale = directory_.find(std::string(request.sale_id));
     request.engine_now = directory_.engine_now(request.local_now).value_or(request.local_now);

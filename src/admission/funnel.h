@@ -40,6 +40,10 @@ public:
     // Runs the gates in order and counts the refusal, if any. Fills request.sale and
     // request.engine_now from the directory first. Thread-safe.
     Verdict check(RequestView& request);
+    // Only the gates that need no buyer (window, sold-out flag), counted like check(): the
+    // purchase and token endpoints run them before they spend an HMAC on the buyer's JWT, so a
+    // storm against a sold-out or closed sale costs the least. Thread-safe.
+    Verdict check_sale(RequestView& request);
     // Counts a refusal decided outside check() (proof-of-work answers, engine-side sold out).
     void count(Reason reason, const SaleEntry* sale);
 

@@ -63,6 +63,12 @@ admission::RequestView request_view(ApiContext& context, admission::Action actio
             .monotonic_us = context.admission.monotonic_us()};
 }
 
+admission::Verdict check_sale_early(ApiContext& context, const RequestContext& request,
+                                    admission::Action action) {
+    auto view = request_view(context, action, request.params.get("id"), {}, {});
+    return context.admission.check_sale(view);
+}
+
 boost::json::object public_sale_json(ApiContext& context, const stock::SaleView& view) {
     auto sale = sale_json(view, view_time(context, view));
     const auto* entry = context.admission.directory().find(view.sale.id);

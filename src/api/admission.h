@@ -38,6 +38,11 @@ admission::RequestView request_view(ApiContext& context, admission::Action actio
                                     std::string_view sale_id, std::string_view user_id,
                                     std::string_view ip, BuyerPasses passes = {});
 
+// The gates that need no buyer, for the sale named in the path, before authentication: the
+// cheapest refusal of a storm against a sold-out or closed sale (Funnel::check_sale).
+admission::Verdict check_sale_early(ApiContext& context, const RequestContext& request,
+                                    admission::Action action);
+
 // The public view of a sale (views.h) plus what this node adds: whether it has a waiting room.
 boost::json::object public_sale_json(ApiContext& context, const stock::SaleView& view);
 

@@ -1,4 +1,5 @@
-// POST /api/v1/sales/{id}/purchase: the buyer's one request that matters. Authenticate, read
+// POST /api/v1/sales/{id}/purchase: the buyer's one request that matters. Refuse at once what
+// the sale itself refuses (closed window, sold out: no buyer needed), authenticate, read
 // the body, pass the admission funnel (admission/funnel.h), then one atomic step in the stock
 // engine; 202 only once the order is durable.
 #include "api/admission.h"
@@ -82,6 +83,10 @@ void learn_from_refusal(ApiContext& context, const stock::ReserveRequest& reserv
 }  // namespace
 
 Awaitable<Response> purchase(ApiContext& context, RequestContext request) {
+    if (auto early = check_sale_early(context, request, admission::Action::kPurchase); !early) {
+        context.purchases.refused(admission::errc_of(early.reason));
+        co_return refusal_response(early);
+    }
     auto purchase = read_purchase(context, request);
     if (!purchase) {
         context.purchases.refused(purchase.error().code);

@@ -78,6 +78,9 @@ std::optional<Response> check_puzzle(ApiContext& context, const admission::Reque
 }  // namespace
 
 Awaitable<Response> issue_token(ApiContext& context, RequestContext request) {
+    if (auto early = check_sale_early(context, request, admission::Action::kToken); !early) {
+        co_return refusal_response(early);
+    }
     auto user = authenticate_user(request.request, context);
     if (!user) co_return error_response(user.error());
     auto answer = read_answer(request.request);

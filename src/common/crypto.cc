@@ -3,11 +3,14 @@
 #include <array>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -36,16 +39,67 @@ const unsigned char* bytes_of(std::string_view text) {
 
 }  // namespace
 
+namespace {
+
+// OpenSSL 3's one-shot HMAC() looks the algorithm up and keys a new context on every call, which
+// costs more than hashing a JWT. Each thread keeps a keyed context per key instead (a handful:
+// the JWT secret and the token keys) and re-initialises it, key kept, for each message.
+class HmacContexts {
+public:
+    ~HmacContexts() {
+        for (auto& [key, context] : contexts_) EVP_MAC_CTX_free(context);
+        EVP_MAC_free(mac_);
+    }
+
+    EVP_MAC_CTX* keyed(std::string_view key) {
+        for (auto& [known, context] : contexts_) {
+            if (known == key) {
+                FS_CHECK(EVP_MAC_init(context, nullptr, 0, nullptr) == 1);
+                return context;
+            }
+        }
+        if (contexts_.size() >= kContextsMax) forget_all();
+        EVP_MAC_CTX* context = EVP_MAC_CTX_new(mac());
+        FS_CHECK(context != nullptr);
+        char digest[] = "SHA256";
+        const OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+            OSSL_PARAM_construct_end()};
+        // OpenSSL wants a non-null key pointer even for an empty key.
+        static const unsigned char kEmpty = 0;
+        const unsigned char* key_data = key.empty() ? &kEmpty : bytes_of(key);
+        FS_CHECK(EVP_MAC_init(context, key_data, key.size(), params) == 1);
+        contexts_.emplace_back(std::string(key), context);
+        return context;
+    }
+
+private:
+    static constexpr std::size_t kContextsMax = 8;
+
+    EVP_MAC* mac() {
+        if (mac_ == nullptr) mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        FS_CHECK(mac_ != nullptr);
+        return mac_;
+    }
+    void forget_all() {
+        for (auto& [key, context] : contexts_) EVP_MAC_CTX_free(context);
+        contexts_.clear();
+    }
+
+    EVP_MAC* mac_ = nullptr;
+    std::vector<std::pair<std::string, EVP_MAC_CTX*>> contexts_;
+};
+
+}  // namespace
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
+    thread_local HmacContexts contexts;
+    EVP_MAC_CTX* context = contexts.keyed(key);
     std::string out(EVP_MAX_MD_SIZE, '\0');
-    unsigned int length = 0;
-    // OpenSSL wants a non-null key pointer even for an empty key.
-    static const unsigned char kEmpty = 0;
-    const void* key_data = key.empty() ? &kEmpty : static_cast<const void*>(key.data());
-    const unsigned char* result =
-        HMAC(EVP_sha256(), key_data, static_cast<int>(key.size()), bytes_of(data), data.size(),
-             reinterpret_cast<unsigned char*>(out.data()), &length);
-    FS_CHECK(result != nullptr);
+    std::size_t length = 0;
+    FS_CHECK(EVP_MAC_update(context, bytes_of(data), data.size()) == 1);
+    FS_CHECK(EVP_MAC_final(context, reinterpret_cast<unsigned char*>(out.data()), &length,
+                           out.size()) == 1);
     out.resize(length);
     return out;
 }

@@ -26,6 +26,12 @@ std::string repeat(char c, std::size_t count) { return std::string(count, c); }
 TEST(HmacSha256, Rfc4231Vectors) {
     EXPECT_EQ(to_hex(hmac_sha256(repeat('\x0b', 20), "Hi There")),
               "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    // Each thread keeps a keyed context per key: interleaved keys must not leak into each other.
+    for (int round = 0; round < 20; ++round) {
+        const std::string key = "key-" + std::to_string(round % 11);
+        EXPECT_EQ(hmac_sha256(key, "message"), hmac_sha256(key, "message"));
+        EXPECT_NE(hmac_sha256(key, "message"), hmac_sha256(key + "x", "message"));
+    }
     EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     EXPECT_EQ(to_hex(hmac_sha256(repeat('\xaa', 20), repeat('\xdd', 50))),
