@@ -34,6 +34,7 @@ void publish_order(ApiContext& context, std::string_view event, const domain::Or
 
 void publish_order_change(push::EventBus& events, std::string_view event,
                           const domain::Order& order) {
+    if (!events.has_listeners()) return;
     events.publish(push::Push{push::Audience::kUser, order.user_id,
                               order_message(event, order_json(order))});
 }

@@ -22,6 +22,9 @@ public:
     virtual ~EventBus() = default;
     // Any thread; never blocks.
     virtual void publish(Push push) = 0;
+    // False when nobody could hear a push: the caller need not render it (one node with no
+    // buyer connected). With several nodes someone elsewhere may, so the Redis bus says true.
+    virtual bool has_listeners() const { return true; }
     virtual void start() {}
     virtual void stop() {}
 };
@@ -30,6 +33,7 @@ class LocalEventBus final : public EventBus {
 public:
     explicit LocalEventBus(PushHub& hub) : hub_(hub) {}
     void publish(Push push) override { hub_.deliver(std::move(push)); }
+    bool has_listeners() const override { return hub_.has_subscribers(); }
 
 private:
     PushHub& hub_;

@@ -10,11 +10,14 @@ PushHub::PushHub(std::vector<boost::asio::any_io_executor> executors)
 void PushHub::subscribe_user(std::size_t worker, const std::string& user_id,
                              Subscriber* subscriber) {
     tables_.at(worker).users.emplace(user_id, subscriber);
+    buyers_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void PushHub::unsubscribe_user(std::size_t worker, const std::string& user_id,
                                Subscriber* subscriber) {
-    erase(tables_.at(worker).users, user_id, subscriber);
+    if (erase(tables_.at(worker).users, user_id, subscriber)) {
+        buyers_.fetch_sub(1, std::memory_order_relaxed);
+    }
 }
 
 void PushHub::watch_sale(std::size_t worker, const std::string& sale_id, Subscriber* subscriber) {
@@ -26,14 +29,15 @@ void PushHub::unwatch_sale(std::size_t worker, const std::string& sale_id,
     erase(tables_.at(worker).sales, sale_id, subscriber);
 }
 
-void PushHub::erase(Table& table, const std::string& key, Subscriber* subscriber) {
+bool PushHub::erase(Table& table, const std::string& key, Subscriber* subscriber) {
     auto [first, last] = table.equal_range(key);
     for (auto it = first; it != last; ++it) {
         if (it->second == subscriber) {
             table.erase(it);
-            return;
+            return true;
         }
     }
+    return false;
 }
 
 void PushHub::deliver(Push push) {

@@ -4,6 +4,7 @@
 // best-effort: a buyer who misses one still has GET order (with its ETag) to poll.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -47,6 +48,8 @@ public:
 
     // Any thread; the push reaches the subscribers of every worker.
     void deliver(Push push);
+    // Any thread: buyers connected to this node (a push nobody here can hear need not be made).
+    bool has_subscribers() const { return buyers_.load(std::memory_order_relaxed) > 0; }
 
 private:
     using Table = std::unordered_multimap<std::string, Subscriber*>;
@@ -55,11 +58,12 @@ private:
         Table sales;
     };
 
-    static void erase(Table& table, const std::string& key, Subscriber* subscriber);
+    static bool erase(Table& table, const std::string& key, Subscriber* subscriber);
     void deliver_on(std::size_t worker, const Push& push);
 
     std::vector<boost::asio::any_io_executor> executors_;
     std::vector<Tables> tables_;  // one per worker
+    std::atomic<std::size_t> buyers_{0};
 };
 
 }  // namespace flashsale::push

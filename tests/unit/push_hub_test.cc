@@ -47,6 +47,7 @@ TEST_F(PushHubTest, PushReachesItsAudienceOnEveryWorkerOnly) {
     EXPECT_TRUE(bob.heard.empty());
     EXPECT_EQ(watcher.heard, std::vector<std::string>{"phone sold out"});
 
+    EXPECT_TRUE(hub_.has_subscribers());
     hub_.deliver({Audience::kEveryone, "", "time"});
     run();
     EXPECT_EQ(bob.heard, std::vector<std::string>{"time"});
@@ -57,8 +58,12 @@ TEST_F(PushHubTest, SubscriberThatLeftHearsNothing) {
     Recorder alice;
     hub_.subscribe_user(0, "alice", &alice);
     hub_.watch_sale(0, "phone", &alice);
+    EXPECT_TRUE(hub_.has_subscribers());
     hub_.unsubscribe_user(0, "alice", &alice);
     hub_.unwatch_sale(0, "phone", &alice);
+    EXPECT_FALSE(hub_.has_subscribers());
+    hub_.unsubscribe_user(0, "alice", &alice);  // twice: counted once
+    EXPECT_FALSE(hub_.has_subscribers());
     hub_.deliver({Audience::kUser, "alice", "late"});
     hub_.deliver({Audience::kSale, "phone", "late"});
     run();
