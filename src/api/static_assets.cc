@@ -125,8 +125,8 @@ void add_static_routes(net::Router& router) {
     });
 }
 
-std::vector<std::string> static_route_patterns() {
-    std::vector<std::string> patterns;
+std::vector<std::string_view> static_route_patterns() {
+    std::vector<std::string_view> patterns;
     for (const auto& page : kPages) patterns.emplace_back(page.pattern);
     patterns.emplace_back(kAssetPattern);
     return patterns;

@@ -4,7 +4,7 @@
 // a 304. Page data comes from the API, never from the page itself.
 #pragma once
 
-#include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/router.h"
@@ -12,7 +12,8 @@
 namespace flashsale::api {
 
 void add_static_routes(net::Router& router);
-// The patterns add_static_routes adds, for the request metrics.
-std::vector<std::string> static_route_patterns();
+// The patterns add_static_routes adds, for the request metrics: static storage, so the views
+// stay valid for the life of the process.
+std::vector<std::string_view> static_route_patterns();
 
 }  // namespace flashsale::api
