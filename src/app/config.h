@@ -29,6 +29,7 @@ struct ServerConfig {
     int shutdown_timeout_ms = 5000;
     std::size_t ws_message_max_bytes = 4096;
     std::size_t ws_send_queue_max = 256;
+    std::size_t ws_socket_send_buffer_bytes = 65536;
     int ws_idle_timeout_ms = 30000;
 };
 

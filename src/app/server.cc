@@ -55,6 +55,7 @@ net::ServerLimits limits_of(const ServerConfig& server) {
     limits.max_connections = server.max_connections;
     limits.websocket.message_max_bytes = server.ws_message_max_bytes;
     limits.websocket.send_queue_max = server.ws_send_queue_max;
+    limits.websocket.socket_send_buffer_bytes = server.ws_socket_send_buffer_bytes;
     limits.websocket.idle_timeout = std::chrono::milliseconds(server.ws_idle_timeout_ms);
     limits.websocket.handshake_timeout = limits.request_timeout;
     return limits;

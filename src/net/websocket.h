@@ -21,6 +21,9 @@ namespace flashsale::net {
 struct WebSocketLimits {
     std::size_t message_max_bytes = 4096;  // a bigger client message closes with 1009
     std::size_t send_queue_max = 256;      // messages waiting for a slow reader; more drops it
+    // The socket's kernel send buffer (SO_SNDBUF; 0 = the kernel's autotuning, up to megabytes
+    // per socket): with the queue, it bounds what one slow reader can hold on the server.
+    std::size_t socket_send_buffer_bytes = 64 * 1024;
     // Silence this long (no frame, no pong) closes the connection; a ping goes out at half.
     std::chrono::milliseconds idle_timeout{30000};
     std::chrono::milliseconds handshake_timeout{10000};

@@ -44,6 +44,12 @@ WebSocketSession::WebSocketSession(beast::tcp_stream stream, WebSocketLimits lim
 asio::awaitable<void> WebSocketSession::run(Request request) {
     // The websocket stream keeps its own timers; the TCP layer's must not close under it.
     beast::get_lowest_layer(ws_).expires_never();
+    if (limits_.socket_send_buffer_bytes > 0) {
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().set_option(
+            asio::socket_base::send_buffer_size(static_cast<int>(limits_.socket_send_buffer_bytes)),
+            ignored);
+    }
     ws_.set_option(timeouts_of(limits_));
     ws_.read_message_max(limits_.message_max_bytes);
     ws_.text(true);
