@@ -137,11 +137,14 @@ void print_banner(const ServeOptions& options, const std::string& host, std::uin
         std::printf("sales: curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/admin/sales\n",
                     token_file.c_str(), base.c_str());
     }
-    std::printf("metrics: %s/metrics   health: %s/healthz\n", base.c_str(), base.c_str());
+    std::printf("metrics: %s/metrics   health: %s/healthz   dashboard: %s/admin\n", base.c_str(),
+                base.c_str(), base.c_str());
     if (demo_sale) {
         std::printf("demo sale: %s/api/v1/sales/%s (%lld units, opens at %s)\n", base.c_str(),
                     demo_sale->id.c_str(), static_cast<long long>(demo_sale->stock),
                     format_rfc3339(demo_sale->starts_at).c_str());
+        std::printf("demo sale page: %s/sale/%s#token=<a buyer JWT from `flashsale mint-token`>\n",
+                    base.c_str(), demo_sale->id.c_str());
     }
     std::fflush(stdout);
 }
