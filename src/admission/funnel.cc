@@ -38,20 +38,22 @@ std::int64_t Funnel::monotonic_us() const {
            1;
 }
 
-Verdict Funnel::check_sale(RequestView& request) {
+Verdict Funnel::sale_gates(RequestView& request) const {
     request.sale = directory_.find(std::string(request.sale_id));
     request.engine_now = directory_.engine_now(request.local_now).value_or(request.local_now);
     Verdict verdict = window_.check(request);
     if (verdict) verdict = sold_out_.check(request);
+    return verdict;
+}
+
+Verdict Funnel::check_sale(RequestView& request) {
+    Verdict verdict = sale_gates(request);
     if (!verdict) count(verdict.reason, request.sale);
     return verdict;
 }
 
 Verdict Funnel::check(RequestView& request) {
-    request.sale = directory_.find(std::string(request.sale_id));
-    request.engine_now = directory_.engine_now(request.local_now).value_or(request.local_now);
-    Verdict verdict = window_.check(request);
-    if (verdict) verdict = sold_out_.check(request);
+    Verdict verdict = sale_gates(request);
     if (verdict) verdict = blacklist_.check(request);
     if (verdict) verdict = rates_.check(request);
     if (verdict) verdict = shedding_.check(request);

@@ -59,6 +59,9 @@ public:
     std::uint64_t refusals(Reason reason) const { return node_refusals_.value(reason); }
 
 private:
+    // Gates 1 and 2, uncounted; fills request.sale and request.engine_now.
+    Verdict sale_gates(RequestView& request) const;
+
     std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
     SaleDirectory directory_;
     WindowGate window_;

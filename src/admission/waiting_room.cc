@@ -196,9 +196,8 @@ Verdict WaitingRoom::check(const RequestView& request) {
         case TicketCheck::kOk: return Verdict::admit();
         case TicketCheck::kNotYet: return Verdict::refuse(Reason::kQueueNotYet);
         case TicketCheck::kExpired: return Verdict::refuse(Reason::kQueueExpired);
-        case TicketCheck::kInvalid: break;
     }
-    return Verdict::refuse(Reason::kQueueInvalid);
+    return Verdict::refuse(Reason::kQueueExpired);
 }
 
 void WaitingRoom::observe(const std::string& sale_id, const SaleEntry& sale, TimePoint now) {

@@ -90,7 +90,7 @@ private:
         std::int64_t pre_opening_joined = 0;
         Gauge* length = nullptr;
     };
-    enum class TicketCheck { kOk, kInvalid, kNotYet, kExpired };
+    enum class TicketCheck { kOk, kNotYet, kExpired };
 
     Line& line_of(const std::string& sale_id);  // with mutex_ held
     void follow_sold_out(Line& line, const SaleEntry& sale, std::int64_t now_ms);

@@ -72,7 +72,6 @@ Awaitable<Response> change_order(ApiContext& context, RequestContext request, Ch
 
 }  // namespace
 
-
 Awaitable<Response> get_order(ApiContext& context, RequestContext request) {
     auto order = co_await find_own_order(context, request);
     if (!order) co_return error_response(order.error());

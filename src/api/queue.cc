@@ -45,14 +45,14 @@ Awaitable<Response> join_queue(ApiContext& context, RequestContext request) {
     auto known = co_await std::move(learning);
     if (!known) co_return error_response(known.error());
 
+    const auto* sale = context.admission.directory().find(sale_id);
     // A blocked buyer or address does not get a place in line either.
     const std::string ip = request.remote_address.to_string();
     const auto view = request_view(context, admission::Action::kToken, sale_id, *user, ip);
     if (auto verdict = context.admission.blacklist().check(view); !verdict) {
-        context.admission.count(verdict.reason, context.admission.directory().find(sale_id));
+        context.admission.count(verdict.reason, sale);
         co_return refusal_response(verdict);
     }
-    const auto* sale = context.admission.directory().find(sale_id);
     auto& room = context.admission.waiting_room();
     if (sale == nullptr || !room.active_for(*sale)) {
         co_return status_response({.state = admission::QueueStatus::State::kAdmitted});

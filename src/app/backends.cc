@@ -22,12 +22,6 @@ namespace flashsale::app {
 
 namespace {
 
-std::vector<boost::asio::any_io_executor> executors_of(net::WorkerPool& workers) {
-    std::vector<boost::asio::any_io_executor> executors;
-    for (std::size_t i = 0; i < workers.size(); ++i) executors.push_back(workers.executor(i));
-    return executors;
-}
-
 orders::WriterMetrics writer_metrics(MetricsRegistry& registry) {
     return {&registry.histogram("flashsale_journal_batch_size", "Entries per group commit",
                                 {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}),
@@ -54,7 +48,7 @@ public:
                    MetricsRegistry& metrics)
         : store_(open_order_store(config)),
           writer_(*store_, {config.storage.writer_batch_max}, writer_metrics(metrics)),
-          engine_(executors_of(workers), writer_, clock,
+          engine_(workers.executors(), writer_, clock,
                   {std::chrono::milliseconds(config.sales.expiry_sweep_ms)}),
           reader_(*store_, static_cast<std::size_t>(config.storage.reader_threads)) {}
 
@@ -99,7 +93,7 @@ public:
           store_(open_order_store(config)),
           pipeline_store_(open_order_store(config)),
           watch_store_(open_order_store(config)),
-          redis_(executors_of(workers), options_),
+          redis_(workers.executors(), options_),
           engine_(redis_, workers.executor(0), clock,
                   {std::chrono::milliseconds(config.sales.expiry_sweep_ms)}),
           pipeline_(options_, *pipeline_store_,

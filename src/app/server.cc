@@ -91,12 +91,6 @@ admission::FunnelOptions funnel_options(const AdmissionConfig& config) {
     return options;
 }
 
-std::vector<asio::any_io_executor> executors_of(net::WorkerPool& workers) {
-    std::vector<asio::any_io_executor> executors;
-    for (std::size_t i = 0; i < workers.size(); ++i) executors.push_back(workers.executor(i));
-    return executors;
-}
-
 // One node hands pushes to its own hub; nodes sharing Redis spread them through it, so the
 // buyer hears a change wherever their socket is.
 std::unique_ptr<push::EventBus> make_event_bus(const Config& config, push::PushHub& hub,
@@ -177,7 +171,7 @@ int serve(const ServeOptions& options) {
     auto admission_options = funnel_options(config.admission);
     admission_options.waiting_room = waiting_room_options(config.waiting_room);
     admission::Funnel funnel(std::move(admission_options), metrics);
-    push::PushHub hub(executors_of(workers));
+    push::PushHub hub(workers.executors());
     auto events = make_event_bus(config, hub, *backends, workers);
     backends->observe_orders([&events](std::string_view event, const domain::Order& order) {
         api::publish_order_change(*events, event, order);

@@ -41,6 +41,12 @@ void WorkerPool::start() {
     }
 }
 
+std::vector<boost::asio::any_io_executor> WorkerPool::executors() {
+    std::vector<boost::asio::any_io_executor> all;
+    for (std::size_t i = 0; i < size(); ++i) all.push_back(executor(i));
+    return all;
+}
+
 void WorkerPool::stop() {
     for (std::size_t i = 0; i < contexts_.size(); ++i) {
         guards_[i].reset();

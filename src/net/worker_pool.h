@@ -28,6 +28,8 @@ public:
     std::size_t size() const { return contexts_.size(); }
     boost::asio::io_context& context(std::size_t index);
     boost::asio::any_io_executor executor(std::size_t index);
+    // Every worker's executor, in worker order.
+    std::vector<boost::asio::any_io_executor> executors();
 
     // One thread per io_context, each kept alive by a work guard until stop().
     void start();

@@ -553,7 +553,7 @@ void PgStockEngine::count_refusal(const std::string& sale_id, Errc code) {
 // One transaction: the due reservations (oldest deadline first, those another sweeper holds
 // skipped) become expired, and their units return to their sales and buyers.
 std::int64_t PgStockEngine::expire_due() {
-    auto body = [this](Connection& c) -> Result<std::int64_t> {
+    auto body = [this](Connection& c) -> Result<std::vector<domain::Order>> {
         auto sql = fmt::format(R"sql(
 WITH t AS (SELECT {} AS now_ms),
 due AS (
@@ -576,21 +576,24 @@ buyers AS (
 SELECT id, sale_id, user_id, quantity, updated_at_ms FROM moved)sql",
                                kNowMs);
         auto r = c.exec(sql, Params().int64(options_.expiry_batch));
-        if (observer_) {
-            for (int row = 0; row < r.rows(); ++row) {
-                observer_("expired", domain::Order{.id = r.text(row, 0),
-                                                  .sale_id = r.text(row, 1),
-                                                  .user_id = r.text(row, 2),
-                                                  .quantity = static_cast<std::int32_t>(
-                                                      r.int64(row, 3)),
-                                                  .status = domain::OrderStatus::kExpired,
-                                                  .updated_at = from_unix_ms(r.int64(row, 4))});
-            }
+        std::vector<domain::Order> moved;
+        for (int row = 0; row < r.rows(); ++row) {
+            moved.push_back({.id = r.text(row, 0),
+                             .sale_id = r.text(row, 1),
+                             .user_id = r.text(row, 2),
+                             .quantity = static_cast<std::int32_t>(r.int64(row, 3)),
+                             .status = domain::OrderStatus::kExpired,
+                             .updated_at = from_unix_ms(r.int64(row, 4))});
         }
-        return static_cast<std::int64_t>(r.rows());
+        return moved;
     };
-    auto expired = with_connection<std::int64_t>(body);
-    return expired ? *expired : 0;
+    auto expired = with_connection<std::vector<domain::Order>>(body);
+    if (!expired) return 0;
+    // Told once the statement has committed, never from an attempt that may be retried.
+    if (observer_) {
+        for (const auto& order : *expired) observer_("expired", order);
+    }
+    return static_cast<std::int64_t>(expired->size());
 }
 
 void PgStockEngine::sweep_loop() {
