@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "support/server_test.h"
+#include "services/nginx_server.h"
 #include "support/websocket_client.h"
 
 namespace flashsale::testing {
@@ -286,7 +287,7 @@ TEST_F(IdleSocketsTest, TenThousandIdleSocketsAreHeld) {
 }
 
 // Production: the buyer's socket is on one node, the purchase goes to another; the push
-// travels through Redis pub/sub.
+// travels through Redis pub/sub, and reaches a socket opened through the shipped nginx config.
 TEST_F(WebSocketTest, PushReachesTheBuyerOnAnotherNode) {
     if (backend().kind() != BackendKind::kRedis) GTEST_SKIP() << "needs several nodes (Redis)";
     ServerOptions second = server().options();
@@ -298,10 +299,16 @@ TEST_F(WebSocketTest, PushReachesTheBuyerOnAnotherNode) {
 
     ASSERT_TRUE(has_status(api().create_sale(open_sale("spread", 10, 2)), 201));
     auto alice = connect_to(node2, "alice");
+    // The same buyer through the shipped nginx config, as a deployment runs it.
+    NginxServer nginx(shipped_file("deploy/nginx.conf"), {server().port(), node2.port()});
+    WebSocketClient through_nginx(nginx.port(), "/api/v1/ws?access_token=" + api().token_for("alice"));
+    ASSERT_TRUE(through_nginx.open()) << "handshake status " << through_nginx.handshake_status();
+    ASSERT_TRUE(through_nginx.read_until("hello").has_value());
     std::this_thread::sleep_for(milliseconds(300));  // node 2's subscription is live
     const std::string order = reserve("alice", "spread");  // through node 1
     EXPECT_TRUE(hears_order(*alice, order, "reserved"));
     EXPECT_TRUE(hears_order(*alice, order, "persisted", seconds(20)));
+    EXPECT_TRUE(hears_order(through_nginx, order, "reserved"));
     EXPECT_TRUE(node2.stop_gracefully());
 }
 
