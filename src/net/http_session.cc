@@ -6,8 +6,11 @@
 #include <optional>
 #include <utility>
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -129,7 +132,7 @@ private:
     asio::awaitable<void> refuse_upgrade(Response response, std::string_view route);
     asio::awaitable<std::optional<Response>> call_handler(RouteMatch match, Request request);
     asio::awaitable<bool> write(Response& response, std::string_view route);
-    void arm_deadline();
+    void arm_deadline(std::chrono::milliseconds timeout);
     void disarm_deadline();
     void on_deadline();
 
@@ -138,6 +141,7 @@ private:
     beast::tcp_stream stream_;
     asio::steady_timer deadline_;
     beast::flat_buffer buffer_;
+    std::string head_;  // the last response's status line and fields, kept for its capacity
     std::optional<http::request_parser<http::string_body>> parser_;
     asio::ip::address remote_address_;
     SteadyClock::time_point started_;
@@ -222,11 +226,11 @@ asio::awaitable<bool> HttpSession::wait_for_request() {
         co_return false;
     }
     idle_ = true;
-    stream_.expires_after(state_->limits.idle_timeout);
+    arm_deadline(state_->limits.idle_timeout);
     auto [ec, bytes] =
-        co_await stream_.async_read_some(buffer_.prepare(kIdleReadBytes), kAwaitable);
+        co_await stream_.socket().async_read_some(buffer_.prepare(kIdleReadBytes), kAwaitable);
     idle_ = false;
-    stream_.expires_never();
+    disarm_deadline();
     if (ec) {
         co_return false;
     }
@@ -242,7 +246,7 @@ asio::awaitable<HttpSession::ReadOutcome> HttpSession::read_request() {
     parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
         state_->limits.header_max_bytes, std::numeric_limits<std::uint32_t>::max())));
     parser_->body_limit(state_->limits.body_max_bytes);
-    arm_deadline();
+    arm_deadline(state_->limits.request_timeout);
     auto [ec, bytes] = co_await http::async_read_header(stream_, buffer_, *parser_, kAwaitable);
     if (ec) {
         disarm_deadline();
@@ -382,18 +386,24 @@ asio::awaitable<std::optional<Response>> HttpSession::call_handler(RouteMatch ma
     co_return std::nullopt;
 }
 
+// One gather write of the head and the body, bounded by request_timeout.
 asio::awaitable<bool> HttpSession::write(Response& response, std::string_view route) {
-    stream_.expires_after(state_->limits.request_timeout);
-    auto [ec, bytes] = co_await http::async_write(stream_, response, kAwaitable);
-    stream_.expires_never();
+    write_head(response, head_);
+    const std::array<asio::const_buffer, 2> wire{asio::buffer(head_),
+                                                 asio::buffer(response.body())};
+    arm_deadline(state_->limits.request_timeout);
+    auto [ec, bytes] = co_await asio::async_write(stream_.socket(), wire, kAwaitable);
+    disarm_deadline();
     state_->report(route, response.result_int(), SteadyClock::now() - started_);
     co_return !ec;
 }
 
-void HttpSession::arm_deadline() {
+// Our own timer rather than tcp_stream's: that one closes the socket on expiry, before a 408
+// can be written, and costs more per request.
+void HttpSession::arm_deadline(std::chrono::milliseconds timeout) {
     stream_.expires_never();
     timed_out_ = false;
-    deadline_.expires_after(state_->limits.request_timeout);
+    deadline_.expires_after(timeout);
     deadline_.async_wait([weak = weak_from_this(),
                           generation = ++deadline_generation_](boost::system::error_code ec) {
         auto self = weak.lock();

@@ -26,4 +26,19 @@ std::string_view to_string(ProtocolError error) {
     return "internal";
 }
 
+void write_head(const Response& response, std::string& out) {
+    out.assign(response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    out += std::to_string(response.result_int());
+    out += ' ';
+    out += std::string_view(response.reason());
+    out += "\r\n";
+    for (const auto& field : response) {
+        out += std::string_view(field.name_string());
+        out += ": ";
+        out += std::string_view(field.value());
+        out += "\r\n";
+    }
+    out += "\r\n";
+}
+
 }  // namespace flashsale::net

@@ -65,4 +65,10 @@ enum class ProtocolError {
 // A stable name for logs and the fallback error body, e.g. "body_too_large".
 std::string_view to_string(ProtocolError error);
 
+// Replaces `out` with the response's status line and fields, ending with the blank line: what
+// goes on the wire before the body. The session writes it and the body in one gather write,
+// which costs a fraction of Beast's serializer for the small answers that are most of the
+// traffic (the profile of the refusal path showed ~8% in the serializer's buffer iteration).
+void write_head(const Response& response, std::string& out);
+
 }  // namespace flashsale::net
