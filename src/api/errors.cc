@@ -1,6 +1,7 @@
 #include "api/errors.h"
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include "api/json_body.h"
 
@@ -38,9 +39,12 @@ http::status status_of(Errc code) {
     return http::status::internal_server_error;
 }
 
+// {"error": {"code": ..., "message": ...}}, rendered without building a json::object: most
+// answers in a flash sale are refusals.
 net::Response error_response(Errc code, std::string_view message) {
-    boost::json::object error{{"code", to_string(code)}, {"message", message}};
-    auto response = json_response(status_of(code), boost::json::object{{"error", error}});
+    auto body = fmt::format(R"({{"error":{{"code":"{}","message":{}}}}})", to_string(code),
+                            boost::json::serialize(boost::json::string_view(message)));
+    auto response = json_text_response(status_of(code), std::move(body));
     if (code == Errc::kUnauthorized) response.set(http::field::www_authenticate, "Bearer");
     if (code == Errc::kNotStarted) response.reason("Too Early");
     if (code == Errc::kOverloaded || code == Errc::kUnavailable || code == Errc::kRateLimited) {

@@ -12,10 +12,14 @@ namespace flashsale::api {
 namespace json = boost::json;
 
 net::Response json_response(boost::beast::http::status status, const json::value& body) {
+    return json_text_response(status, json::serialize(body));
+}
+
+net::Response json_text_response(boost::beast::http::status status, std::string body) {
     net::Response response{status, 11};
     response.set(boost::beast::http::field::content_type, "application/json");
     response.set(boost::beast::http::field::cache_control, "no-store");
-    response.body() = json::serialize(body);
+    response.body() = std::move(body);
     return response;
 }
 

@@ -19,6 +19,8 @@
 namespace flashsale::api {
 
 net::Response json_response(boost::beast::http::status status, const boost::json::value& body);
+// The same with a body already serialized as JSON.
+net::Response json_text_response(boost::beast::http::status status, std::string body);
 
 // An empty body reads as an empty object.
 Result<boost::json::object> parse_object(std::string_view body);

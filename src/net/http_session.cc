@@ -125,6 +125,7 @@ private:
 
     asio::awaitable<bool> wait_for_request();
     asio::awaitable<ReadOutcome> read_request();
+    std::optional<ReadOutcome> parse_buffered();
     asio::awaitable<ReadOutcome> read_body();
     ReadOutcome classify(boost::system::error_code ec);
     asio::awaitable<Answer> dispatch(Request request);
@@ -246,16 +247,46 @@ asio::awaitable<HttpSession::ReadOutcome> HttpSession::read_request() {
     parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
         state_->limits.header_max_bytes, std::numeric_limits<std::uint32_t>::max())));
     parser_->body_limit(state_->limits.body_max_bytes);
+    if (auto parsed = parse_buffered()) {
+        co_return *parsed;
+    }
     arm_deadline(state_->limits.request_timeout);
-    auto [ec, bytes] = co_await http::async_read_header(stream_, buffer_, *parser_, kAwaitable);
-    if (ec) {
-        disarm_deadline();
-        co_return classify(ec);
+    if (!parser_->is_header_done()) {
+        auto [ec, bytes] =
+            co_await http::async_read_header(stream_, buffer_, *parser_, kAwaitable);
+        if (ec) {
+            disarm_deadline();
+            co_return classify(ec);
+        }
     }
     started_ = SteadyClock::now();
     const auto outcome = co_await read_body();
     disarm_deadline();
     co_return outcome;
+}
+
+// Most requests arrive whole in the first read: parsing what the buffer holds saves an
+// asynchronous read that would only complete at once. Empty when more bytes are needed.
+std::optional<HttpSession::ReadOutcome> HttpSession::parse_buffered() {
+    parser_->eager(true);
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+        boost::system::error_code ec;
+        const auto used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == http::error::need_more) {
+            return std::nullopt;
+        }
+        if (ec) {
+            return classify(ec);
+        }
+        if (used == 0) {
+            return std::nullopt;
+        }
+    }
+    if (parser_->is_done()) {
+        return ReadOutcome::kRequest;
+    }
+    return std::nullopt;
 }
 
 asio::awaitable<HttpSession::ReadOutcome> HttpSession::read_body() {

@@ -114,6 +114,7 @@ RouteMatch Router::match(http::verb method, std::string_view target) const {
         return result;
     }
     std::vector<std::string> path;  // decoded segments
+    path.reserve(url->segments().size());
     for (auto segment : url->segments()) {
         path.push_back(std::move(segment));
     }
