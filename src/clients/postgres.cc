@@ -165,19 +165,14 @@ std::vector<Result> Connection::pipeline(const std::vector<Query>& queries) {
         pg_conn* conn;
         ~Exit() { PQexitPipelineMode(conn); }  // fails harmlessly when results are left
     } exit{conn_};
-    for (const auto& query : queries) {
-        std::string text(query.sql);
-        auto pointers = query.params.pointers();
-        if (PQsendQueryParams(conn_, text.c_str(), query.params.size(), nullptr,
-                              pointers.data(), nullptr, nullptr, 0) != 1) {
-            fail(query.sql, nullptr);
-        }
-    }
+    std::vector<std::optional<std::string>> prepares;  // per query, the name prepared before it
+    for (const auto& query : queries) prepares.push_back(send_prepared(query));
     if (PQpipelineSync(conn_) != 1) fail("pipeline sync", nullptr);
 
     std::vector<Result> results;
     std::optional<Error> first_error;
     for (std::size_t i = 0; i < queries.size(); ++i) {
+        if (prepares[i]) read_prepare_result(*prepares[i], queries[i].sql);
         pg_result* result = PQgetResult(conn_);
         if (result == nullptr) fail(queries[i].sql, nullptr);  // connection lost mid-way
         auto status = PQresultStatus(result);
@@ -207,6 +202,45 @@ std::vector<Result> Connection::pipeline(const std::vector<Query>& queries) {
     PQclear(sync);
     if (first_error) throw *first_error;
     return results;
+}
+
+std::optional<std::string> Connection::send_prepared(const Query& query) {
+    auto pointers = query.params.pointers();
+    std::string text(query.sql);
+    if (query.params.size() == 0) {  // BEGIN, COMMIT: nothing to plan
+        if (PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+            fail(query.sql, nullptr);
+        }
+        return std::nullopt;
+    }
+    std::optional<std::string> prepared_now;
+    auto found = prepared_.find(text);
+    if (found == prepared_.end()) {
+        auto name = fmt::format("fs{}", ++statements_named_);
+        if (PQsendPrepare(conn_, name.c_str(), text.c_str(), query.params.size(), nullptr) != 1) {
+            fail(query.sql, nullptr);
+        }
+        found = prepared_.emplace(text, name).first;
+        prepared_now = name;
+    }
+    if (PQsendQueryPrepared(conn_, found->second.c_str(), query.params.size(), pointers.data(),
+                            nullptr, nullptr, 0) != 1) {
+        fail(query.sql, nullptr);
+    }
+    return prepared_now;
+}
+
+// A prepare that did not succeed (refused, or skipped after an earlier failure in the
+// pipeline) is forgotten, so that the next pipeline prepares the statement again.
+void Connection::read_prepare_result(const std::string& name, std::string_view sql) {
+    pg_result* result = PQgetResult(conn_);
+    bool prepared = result != nullptr && PQresultStatus(result) == PGRES_COMMAND_OK;
+    if (result != nullptr) PQclear(result);
+    while (pg_result* extra = PQgetResult(conn_)) PQclear(extra);
+    if (!prepared) {
+        auto found = prepared_.find(std::string(sql));
+        if (found != prepared_.end() && found->second == name) prepared_.erase(found);
+    }
 }
 
 Transaction::Transaction(Connection& connection, std::string_view begin_sql)

@@ -1,6 +1,7 @@
 #include "orders/postgres_order_store.h"
 
 #include <limits>
+#include <map>
 #include <utility>
 #include <variant>
 
@@ -46,7 +47,8 @@ UPDATE sale_buyers b SET limit_units = GREATEST(saved.per_user_limit, b.live)
 FROM saved WHERE b.sale_id = saved.id)sql";
 
 // A redelivered order (same id) inserts nothing and so moves no counter. Answers whether it
-// was inserted.
+// was inserted. The sale's `sold` moves once per batch (kTakeStock), not once per order: every
+// UPDATE of the one hot sales row leaves a dead row version behind, hundreds per batch.
 constexpr std::string_view kReserve = R"sql(
 WITH inserted AS (
     INSERT INTO orders (id, sale_id, user_id, quantity, status, created_at_ms, expires_at_ms,
@@ -54,17 +56,17 @@ WITH inserted AS (
     VALUES ($1, $2, $3, $4, 'reserved', $5, $6, $7, $8)
     ON CONFLICT (id) DO NOTHING
     RETURNING sale_id, user_id, quantity),
-taken AS (
-    UPDATE sales SET sold = sales.sold + i.quantity FROM inserted i
-    WHERE sales.id = i.sale_id RETURNING sales.id),
 buyer AS (
     INSERT INTO sale_buyers (sale_id, user_id, live, limit_units)
     SELECT i.sale_id, i.user_id, i.quantity, s.per_user_limit
     FROM inserted i JOIN sales s ON s.id = i.sale_id
     ON CONFLICT (sale_id, user_id) DO UPDATE SET live = sale_buyers.live + excluded.live
     RETURNING 1)
-SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM taken),
-       (SELECT count(*) FROM buyer))sql";
+SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM buyer))sql";
+
+// The units a batch's new orders took from one sale; CHECK (sold <= stock) refuses oversell.
+constexpr std::string_view kTakeStock = R"sql(
+UPDATE sales SET sold = sold + $2 WHERE id = $1 RETURNING id)sql";
 
 // Only a reserved order moves; $4 says whether the new status gives the units back. The first
 // row says whether it moved, and with what the store holds (sale, quantity, status), so that
@@ -327,12 +329,34 @@ void PostgresOrderStore::apply(std::span<const domain::JournalEntry> batch) {
 void PostgresOrderStore::commit_batch(const std::vector<clients::pg::Query>& queries,
                                       const std::vector<const domain::JournalEntry*>& entries) {
     auto results = writer_->pipeline(queries);
+    std::map<std::string_view, std::int64_t> taken;  // per sale, the units of inserted orders
     for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto& result = results[i + 1];
         if (const auto* moved = std::get_if<domain::OrderTransitioned>(entries[i])) {
-            check_transition(*moved, results[i + 1]);
+            check_transition(*moved, result);
+        } else if (const auto* reserved = std::get_if<domain::OrderReserved>(entries[i])) {
+            if (result.int64(0, 0) == 1) taken[reserved->order.sale_id] += reserved->order.quantity;
         }
     }
+    take_stock(taken);
     writer_->exec("COMMIT");
+}
+
+void PostgresOrderStore::take_stock(const std::map<std::string_view, std::int64_t>& taken) {
+    if (taken.empty()) return;
+    std::vector<Query> updates;
+    for (const auto& [sale_id, units] : taken) {
+        Params params;
+        params.text(sale_id).int64(units);
+        updates.push_back(Query{kTakeStock, std::move(params)});
+    }
+    auto results = writer_->pipeline(updates);
+    std::size_t i = 0;
+    for (const auto& [sale_id, units] : taken) {
+        if (results[i++].rows() != 1) {
+            throw ConstraintViolation(fmt::format("sale {} does not exist", sale_id));
+        }
+    }
 }
 
 // After a refusal the connection is still good: roll back and keep it. After anything else the
