@@ -13,10 +13,12 @@ void SaleEntry::store(const SaleFacts& facts) {
     sold_out_.store(facts.remaining <= 0, kRelaxed);
 }
 
-SaleDirectory::SaleDirectory() : entries_(std::make_shared<const Map>()) {}
+std::size_t SaleDirectory::part_of(const std::string& sale_id) {
+    return std::hash<std::string>{}(sale_id) % kParts;
+}
 
 SaleEntry* SaleDirectory::find_mutable(const std::string& sale_id) const {
-    auto entries = entries_.load(std::memory_order_acquire);
+    auto entries = parts_[part_of(sale_id)].entries.load(std::memory_order_acquire);
     auto found = entries->find(sale_id);
     // The entry outlives this map snapshot: every later map holds the same shared_ptr.
     return found == entries->end() ? nullptr : found->second.get();
@@ -35,7 +37,8 @@ const SaleEntry& SaleDirectory::learn(const std::string& sale_id, const SaleFact
         return *entry;
     }
     std::lock_guard lock(writers_);
-    auto current = entries_.load(std::memory_order_acquire);
+    auto& part = parts_[part_of(sale_id)];
+    auto current = part.entries.load(std::memory_order_acquire);
     auto found = current->find(sale_id);
     if (found != current->end()) {
         found->second->store(facts);
@@ -45,7 +48,7 @@ const SaleEntry& SaleDirectory::learn(const std::string& sale_id, const SaleFact
     auto entry = std::make_shared<SaleEntry>();
     entry->store(facts);
     (*next)[sale_id] = entry;
-    entries_.store(std::move(next), std::memory_order_release);
+    part.entries.store(std::move(next), std::memory_order_release);
     return *entry;
 }
 

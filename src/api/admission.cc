@@ -124,7 +124,8 @@ void tell_watchers(ApiContext& context, SaleRefresher::State& state,
     const auto event = sale_event(last_status, status, last_remaining != view.remaining());
     last_status = status;
     last_remaining = view.remaining();
-    if (event.empty()) return;
+    // Nobody connected here: skip rendering (with 10,000 sales that was a tenth of the core).
+    if (event.empty() || !context.hub->has_subscribers()) return;
     context.hub->deliver(push::Push{push::Audience::kSale, view.sale.id,
                                     sale_message(event, public_sale_json(context, view))});
 }

@@ -172,7 +172,10 @@ std::vector<Result> Connection::pipeline(const std::vector<Query>& queries) {
     std::vector<Result> results;
     std::optional<Error> first_error;
     for (std::size_t i = 0; i < queries.size(); ++i) {
-        if (prepares[i]) read_prepare_result(*prepares[i], queries[i].sql);
+        if (prepares[i]) {
+            auto refusal = read_prepare_result(*prepares[i], queries[i].sql);
+            if (refusal && !first_error) first_error = std::move(refusal);
+        }
         pg_result* result = PQgetResult(conn_);
         if (result == nullptr) fail(queries[i].sql, nullptr);  // connection lost mid-way
         auto status = PQresultStatus(result);
@@ -231,16 +234,30 @@ std::optional<std::string> Connection::send_prepared(const Query& query) {
 }
 
 // A prepare that did not succeed (refused, or skipped after an earlier failure in the
-// pipeline) is forgotten, so that the next pipeline prepares the statement again.
-void Connection::read_prepare_result(const std::string& name, std::string_view sql) {
+// pipeline) is forgotten, so that the next pipeline prepares the statement again. Answers the
+// refusal, if the server refused it.
+std::optional<Error> Connection::read_prepare_result(const std::string& name,
+                                                     std::string_view sql) {
     pg_result* result = PQgetResult(conn_);
-    bool prepared = result != nullptr && PQresultStatus(result) == PGRES_COMMAND_OK;
-    if (result != nullptr) PQclear(result);
-    while (pg_result* extra = PQgetResult(conn_)) PQclear(extra);
-    if (!prepared) {
+    auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    std::optional<Error> refusal;
+    if (status == PGRES_COMMAND_OK) {
+        PQclear(result);
+    } else {
         auto found = prepared_.find(std::string(sql));
         if (found != prepared_.end() && found->second == name) prepared_.erase(found);
+        if (status == PGRES_PIPELINE_ABORTED) {
+            PQclear(result);
+        } else {
+            try {
+                fail(sql, result);  // takes `result`
+            } catch (const Error& error) {
+                refusal = error;
+            }
+        }
     }
+    while (pg_result* extra = PQgetResult(conn_)) PQclear(extra);
+    return refusal;
 }
 
 Transaction::Transaction(Connection& connection, std::string_view begin_sql)

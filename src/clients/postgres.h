@@ -108,7 +108,7 @@ private:
     // Sends `query` as a prepared statement, preparing it first (in the same pipeline) the
     // first time this connection sees its SQL. Answers the name prepared now, if any.
     std::optional<std::string> send_prepared(const Query& query);
-    void read_prepare_result(const std::string& name, std::string_view sql);
+    std::optional<Error> read_prepare_result(const std::string& name, std::string_view sql);
 
     pg_conn* conn_ = nullptr;
     // SQL text -> name of the statement prepared on this connection. Parsing and planning each

@@ -237,6 +237,31 @@ TEST_F(PostgresOrderStoreTest, OversellIsRefusedByTheCheckAndTheWholeBatchRollsB
     EXPECT_EQ(sold("s1"), 2);
 }
 
+// Pipelined statements are prepared once per connection; a prepare that failed is not taken
+// for a prepared statement next time.
+TEST_F(PostgresOrderStoreTest, PipelinePreparesOnceAndRetriesAFailedPrepare) {
+    using clients::pg::Params;
+    using clients::pg::Query;
+    clients::pg::Connection connection(conninfo_);
+    constexpr std::string_view kInsert = "INSERT INTO notes (n) VALUES ($1) RETURNING n";
+    auto note = [&](std::int64_t n) {
+        Params params;
+        params.int64(n);
+        return std::vector<Query>{Query{kInsert, std::move(params)}};
+    };
+    EXPECT_THROW(connection.pipeline(note(1)), clients::pg::Error);  // no table yet
+    exec("CREATE TABLE notes (n bigint)");
+    for (std::int64_t n = 2; n <= 4; ++n) {
+        auto results = connection.pipeline(note(n));
+        ASSERT_EQ(results.size(), 1u);
+        EXPECT_EQ(results[0].int64(0, 0), n);
+    }
+    EXPECT_EQ(query_int("SELECT count(*) FROM notes"), 3);
+    EXPECT_EQ(query_int("SELECT count(*) FROM pg_prepared_statements"), 0);  // another session
+    auto prepared = connection.exec("SELECT count(*) FROM pg_prepared_statements");
+    EXPECT_EQ(prepared.int64(0, 0), 1);
+}
+
 TEST_F(PostgresOrderStoreTest, PerUserLimitIsRefusedByTheDatabase) {
     PostgresOrderStore store(conninfo_);
     auto first = make_order("o1", "s1", "u1", 2);

@@ -487,6 +487,7 @@ void Bench::report(const std::vector<Phase>& phases, int verify_code) {
                      {"connections", options_.connections},
                      {"users", options_.users},
                      {"sales", options_.sales},
+                     {"stock", options_.stock},
                      {"phases", std::move(phase_list)},
                      {"client_cpu_s", usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
                                           (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6}};
