@@ -44,6 +44,13 @@ def verify_failures(results):
     return failed
 
 
+def _best_of(rates):
+    """' (best of 41000, 52000, 50000)' when a figure is the best of several runs."""
+    if not rates or len(rates) < 2:
+        return ""
+    return " (best of " + ", ".join(f"{r:.0f}" for r in rates) + ")"
+
+
 def _rss_added(report):
     return (report["server_rss_kib"] - report["server_rss_kib_before"]) * 1024
 
@@ -80,7 +87,8 @@ def markdown(results):
         out.append(f"- {key}: {value}")
     out += ["", "## References (same run, same pinning)", "",
             "| reference | requests/s |", "|---|---|",
-            f"| nginx `return 200`, 1 worker, wrk -t1 -c{args['connections']} | {nginx:.0f} |",
+            f"| nginx `return 200`, 1 worker, wrk -t1 -c{args['connections']}"
+            f"{_best_of(refs.get('nginx_wrk_runs'))} | {nginx:.0f} |",
             f"| nginx `return 200`, flashsale-bench (same connections) | "
             f"{refs.get('nginx_bench_rps', 0):.0f} ({100 * refs.get('bench_vs_wrk', 0):.0f}% "
             "of wrk; target >= 90%) |",
@@ -90,16 +98,19 @@ def markdown(results):
             "Throughput in requests/s of the measured phase; latency in microseconds "
             "(p50 / p90 / p99 / p99.9 / max, closed loop unless said); ratios to nginx "
             "`return 200` under wrk. `verify` is `flashsale verify` after the run (0 = clean).",
+            "`steal %` is the share of the server core's time the hypervisor took away "
+            "during the run (/proc/stat).",
             "", "| engine | scenario | phase | req/s | x nginx | statuses | latency us | "
-            "server peak RSS MiB | verify |", "|---|---|---|---|---|---|---|---|---|"]
+            "server peak RSS MiB | steal % | verify |", "|---|---|---|---|---|---|---|---|---|---|"]
     for engine, scenarios in results["engines"].items():
         for name, report in scenarios.items():
             for phase in report["phases"]:
                 ratio = phase["throughput_per_s"] / nginx if nginx else 0
-                out.append(f"| {engine} | {name} | {phase['name']} | "
-                           f"{phase['throughput_per_s']:.0f} | {ratio:.2f} | "
+                out.append(f"| {engine} | {name}{_best_of(report.get('repeat_rates'))} | "
+                           f"{phase['name']} | {phase['throughput_per_s']:.0f} | {ratio:.2f} | "
                            f"{_statuses(phase)} | {_lat(phase)} | "
                            f"{max(report.get('server_rss_kib', 0), report.get('server_rss_kib_max', 0)) / 1024:.0f} | "
+                           f"{report.get('server_core_steal_pct', 0):.1f} | "
                            f"{report.get('verify_exit_code', '-')} |")
     out += ["", "## Targets (issue 5)", "", "| target | measured | verdict |", "|---|---|---|"]
     engines = results["engines"]
