@@ -67,7 +67,6 @@ private:
 
 class SaleDirectory {
 public:
-
     // nullptr when this node has not learned of the sale yet.
     const SaleEntry* find(const std::string& sale_id) const;
     // Records what an engine view said; `local_now` is this node's clock right after the view

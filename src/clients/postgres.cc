@@ -208,24 +208,25 @@ std::vector<Result> Connection::pipeline(const std::vector<Query>& queries) {
 }
 
 std::optional<std::string> Connection::send_prepared(const Query& query) {
-    auto pointers = query.params.pointers();
-    std::string text(query.sql);
     if (query.params.size() == 0) {  // BEGIN, COMMIT: nothing to plan
+        const std::string text(query.sql);
         if (PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
             fail(query.sql, nullptr);
         }
         return std::nullopt;
     }
     std::optional<std::string> prepared_now;
-    auto found = prepared_.find(text);
+    auto found = prepared_.find(query.sql);
     if (found == prepared_.end()) {
         auto name = fmt::format("fs{}", ++statements_named_);
+        std::string text(query.sql);
         if (PQsendPrepare(conn_, name.c_str(), text.c_str(), query.params.size(), nullptr) != 1) {
             fail(query.sql, nullptr);
         }
-        found = prepared_.emplace(text, name).first;
-        prepared_now = name;
+        found = prepared_.emplace(std::move(text), name).first;
+        prepared_now = std::move(name);
     }
+    const auto pointers = query.params.pointers();
     if (PQsendQueryPrepared(conn_, found->second.c_str(), query.params.size(), pointers.data(),
                             nullptr, nullptr, 0) != 1) {
         fail(query.sql, nullptr);
@@ -244,7 +245,7 @@ std::optional<Error> Connection::read_prepare_result(const std::string& name,
     if (status == PGRES_COMMAND_OK) {
         PQclear(result);
     } else {
-        auto found = prepared_.find(std::string(sql));
+        auto found = prepared_.find(sql);
         if (found != prepared_.end() && found->second == name) prepared_.erase(found);
         if (status == PGRES_PIPELINE_ABORTED) {
             PQclear(result);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -111,9 +112,15 @@ private:
     std::optional<Error> read_prepare_result(const std::string& name, std::string_view sql);
 
     pg_conn* conn_ = nullptr;
+    struct SqlHash {  // lets a lookup take the query's string_view without a copy
+        using is_transparent = void;
+        std::size_t operator()(std::string_view sql) const {
+            return std::hash<std::string_view>{}(sql);
+        }
+    };
     // SQL text -> name of the statement prepared on this connection. Parsing and planning each
     // statement of every batch again was the order pipeline's largest cost in PostgreSQL.
-    std::unordered_map<std::string, std::string> prepared_;
+    std::unordered_map<std::string, std::string, SqlHash, std::equal_to<>> prepared_;
     int statements_named_ = 0;  // names are never reused, even after a failed prepare
 };
 

@@ -429,10 +429,9 @@ asio::awaitable<bool> HttpSession::write(Response& response, std::string_view ro
     co_return !ec;
 }
 
-// Our own timer rather than tcp_stream's: that one closes the socket on expiry, before a 408
-// can be written, and costs more per request.
+// Our own timer rather than tcp_stream's (the session arms that one only to linger): it closes the
+// socket on expiry, before a 408 can be written, and costs more per request.
 void HttpSession::arm_deadline(std::chrono::milliseconds timeout) {
-    stream_.expires_never();
     timed_out_ = false;
     deadline_.expires_after(timeout);
     deadline_.async_wait([weak = weak_from_this(),
