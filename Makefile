@@ -1,7 +1,9 @@
 # The two commands of the quick start:
 #   make run    builds Release and starts the server on 127.0.0.1:8080 with a demo sale
-#   make test   builds the debug preset and runs the whole CTest suite
-# PRESET=asan|tsan|release|debug picks another CMake preset for build and test.
+#   make test   builds the asan preset (Debug + AddressSanitizer + UBSan) and runs the whole
+#               CTest suite under it: one pass that checks the behaviour and the memory at once
+# PRESET=debug|tsan|release|asan picks another CMake preset for build and test; `make build`
+# alone builds the debug preset.
 PRESET ?= debug
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
@@ -26,6 +28,7 @@ release: deps
 run: release
 	build/release/src/app/flashsale serve --listen $(LISTEN) --data-dir $(DATA_DIR) --demo-sale
 
+test: PRESET = asan
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)
 
