@@ -8,13 +8,14 @@
 namespace flashsale::orders::sqlite {
 
 // The schema version this build writes and reads.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 int schema_version(Database& db);
 
-// Runs the missing steps in one IMMEDIATE transaction, so two processes opening the same new
-// file do not both migrate it. Throws StoreError, also for a file of a newer version.
-void migrate(Database& db);
+// Runs the missing steps up to `target` (tests build older files with a lower one) in one
+// IMMEDIATE transaction, so two processes opening the same new file do not both migrate it.
+// Throws StoreError, also for a file of a newer version than this build's.
+void migrate(Database& db, int target = kSchemaVersion);
 
 // For read-only use: throws StoreError unless `db` has exactly kSchemaVersion.
 void check_schema_version(Database& db);

@@ -229,6 +229,40 @@ TEST_F(SqliteOrderStoreTest, FileOfANewerSchemaIsRefused) {
     }
 }
 
+// Version 3 rebuilt the orders table (WITHOUT ROWID, one index fewer); a file written by
+// version 2 keeps every order and reads the same afterwards.
+TEST_F(SqliteOrderStoreTest, AVersionTwoFileMigratesWithItsOrders) {
+    {
+        sqlite::Database db(file_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        sqlite::migrate(db, 2);
+        db.exec("INSERT INTO sales (id, name, stock, per_user_limit, price_cents, starts_at_ms, "
+                "ends_at_ms, reservation_ttl_s, require_token, sold) "
+                "VALUES ('s1', 'Sale', 10, 2, 100, 1000, 9000, 60, 0, 3)");
+        db.exec("INSERT INTO orders VALUES ('o1', 's1', 'u1', 2, 'paid', 1000, 2000, 1500, 'k1'), "
+                "('o2', 's1', 'u2', 1, 'reserved', 1100, 2100, 1100, NULL)");
+    }
+    SqliteOrderStore store(file_);
+    EXPECT_EQ(query_int(file_, "PRAGMA user_version"), 3);
+    auto orders = store.load_orders("s1");
+    ASSERT_EQ(orders.size(), 2u);
+    EXPECT_EQ(orders[0].id, "o1");
+    EXPECT_EQ(orders[0].status, OrderStatus::kPaid);
+    EXPECT_EQ(orders[0].idempotency_key, "k1");
+    EXPECT_EQ(orders[1].id, "o2");
+    EXPECT_EQ(orders[1].quantity, 1);
+    EXPECT_EQ(store.counts("s1").paid, 2);
+    EXPECT_THAT(store.verify(std::nullopt), ::testing::IsEmpty());
+    EXPECT_EQ(query_int(file_, "SELECT count(*) FROM sqlite_schema WHERE name = 'orders' AND "
+                               "sql LIKE '%WITHOUT ROWID%'"),
+              1);
+    EXPECT_EQ(query_int(file_, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+                               "tbl_name = 'orders' AND sql IS NOT NULL"),
+              2);  // orders_idempotency and orders_sale_status
+    // The idempotency key is still unique per buyer and sale after the rebuild.
+    EXPECT_THAT(message_of(store, {reserved(make_order("o3", "s1", "u1", 1, "k1"))}),
+                HasSubstr("UNIQUE"));
+}
+
 // Readers see committed batches only, and never block or break the writer.
 TEST_F(SqliteOrderStoreTest, ConcurrentReadsWhileTheWriterApplies) {
     constexpr int kBatches = 100, kPerBatch = 10;
