@@ -4,7 +4,6 @@
 #include <unordered_map>
 
 #include <boost/json.hpp>
-#include <fmt/format.h>
 
 namespace flashsale::stock::redis_layout {
 
@@ -13,8 +12,12 @@ namespace json = boost::json;
 extern const char kFunctionLibrary[];  // redis_functions.cc, generated from redis/flashsale.lua
 
 SaleKeys keys_of(std::string_view sale_id) {
+    // Built on every call to Redis: concatenation, without a format string to parse each time.
     auto key = [sale_id](std::string_view part) {
-        return fmt::format("fs:{{sale:{}}}:{}", sale_id, part);
+        std::string text;
+        text.reserve(sale_id.size() + part.size() + 10);
+        text.append("fs:{sale:").append(sale_id).append("}:").append(part);
+        return text;
     };
     return {key("sale"),      key("users"),  key("idem"), key("orders"),
             key("deadlines"), key("events"), key("dead"), key("lease")};
@@ -130,8 +133,12 @@ std::int64_t as_integer(const json::value& value) {
 }  // namespace
 
 Result<domain::Order> order_from_json(std::string_view text) {
+    // Every order Redis returns, and every one the pipeline reads back, is parsed here: the
+    // parsed tree lives in a buffer on the stack instead of a dozen heap allocations.
+    unsigned char buffer[2048];
+    json::monotonic_resource memory(buffer, sizeof buffer);
     boost::system::error_code error;
-    auto value = json::parse(text, error);
+    auto value = json::parse(text, error, &memory);
     if (error || !value.is_object()) return make_error(Errc::kInternal, "order is not JSON");
     try {
         const auto& object = value.get_object();

@@ -1,5 +1,7 @@
 #include "stock/redis_stock_engine.h"
 
+#include <iterator>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -122,9 +124,11 @@ Awaitable<Result<RedisReply>> RedisStockEngine::call(std::string function, std::
                                                      std::vector<std::string> args) {
     auto keys = layout::function_keys(layout::keys_of(sale_id));
     clients::Command command{"FCALL", function, std::to_string(keys.size())};
-    command.insert(command.end(), keys.begin(), keys.end());
-    command.insert(command.end(), args.begin(), args.end());
-    auto first = redis_.execute(command);
+    command.insert(command.end(), std::make_move_iterator(keys.begin()),
+                   std::make_move_iterator(keys.end()));
+    command.insert(command.end(), std::make_move_iterator(args.begin()),
+                   std::make_move_iterator(args.end()));
+    auto first = redis_.execute(command);  // a copy: the command is sent again on a retry
     auto reply = co_await std::move(first);
     if (!reply || !is_function_missing(*reply)) co_return reply;
 
