@@ -94,10 +94,15 @@ admission::FunnelOptions funnel_options(const AdmissionConfig& config) {
 // One node hands pushes to its own hub; nodes sharing Redis spread them through it, so the
 // buyer hears a change wherever their socket is.
 std::unique_ptr<push::EventBus> make_event_bus(const Config& config, push::PushHub& hub,
-                                               Backends& backends, net::WorkerPool& workers) {
+                                               Backends& backends, net::WorkerPool& workers,
+                                               MetricsRegistry& metrics) {
     if (auto* redis = backends.redis()) {
+        auto& listening_nodes =
+            metrics.gauge("flashsale_push_listening_nodes",
+                          "Nodes with buyers' WebSockets connected, as Redis last said (-1: "
+                          "unknown); none means no push is rendered");
         return std::make_unique<push::RedisEventBus>(hub, *redis, redis_options(config),
-                                                     workers.executor(0));
+                                                     workers.executor(0), listening_nodes);
     }
     return std::make_unique<push::LocalEventBus>(hub);
 }
@@ -172,7 +177,7 @@ int serve(const ServeOptions& options) {
     admission_options.waiting_room = waiting_room_options(config.waiting_room);
     admission::Funnel funnel(std::move(admission_options), metrics);
     push::PushHub hub(workers.executors());
-    auto events = make_event_bus(config, hub, *backends, workers);
+    auto events = make_event_bus(config, hub, *backends, workers, metrics);
     backends->observe_orders([&events](std::string_view event, const domain::Order& order) {
         api::publish_order_change(*events, event, order);
     });

@@ -1,8 +1,11 @@
 #include "push/event_bus.h"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -40,14 +43,92 @@ asio::awaitable<void> publish_batch(clients::RedisClient& redis, std::string pay
 
 }  // namespace
 
+struct RedisEventBus::ListenerWatch {
+    PushHub& hub;
+    clients::RedisClient& redis;
+    clients::RedisOptions options;
+    asio::any_io_executor executor;
+    Gauge& listening_nodes;
+    asio::steady_timer timer{executor};
+    std::atomic<bool> anyone_listening{true};  // until Redis first says otherwise
+    // Held while this node has buyers connected; executor only, like `stopped`.
+    std::unique_ptr<clients::RedisSubscriber> listening;
+    bool stopped = false;
+};
+
+namespace {
+
+// Subscribes to the listening channel while this node has buyers connected, and leaves it when
+// the last one goes.
+void hold_listening(RedisEventBus::ListenerWatch& watch) {
+    const bool buyers = watch.hub.has_subscribers();
+    if (buyers && !watch.listening) {
+        watch.listening = std::make_unique<clients::RedisSubscriber>(
+            watch.executor, watch.options, RedisEventBus::kListeningChannel,
+            [](std::string_view) {});  // nothing is published there: the subscription counts
+        watch.listening->start();
+    } else if (!buyers && watch.listening) {
+        watch.listening.reset();
+    }
+}
+
+// PUBSUB NUMSUB's answer, [channel, count], as the count; nullopt for anything else.
+std::optional<std::int64_t> listening_count(const Result<clients::RedisReply>& reply) {
+    if (!reply || reply->elements.size() != 2) return std::nullopt;
+    const auto& count = reply->elements[1];
+    if (count.kind != clients::RedisReply::Kind::kInteger) return std::nullopt;
+    return count.integer;
+}
+
+asio::awaitable<void> watch_listeners(std::shared_ptr<RedisEventBus::ListenerWatch> watch) {
+    while (!watch->stopped) {
+        hold_listening(*watch);
+        auto asking =
+            watch->redis.execute({"PUBSUB", "NUMSUB", RedisEventBus::kListeningChannel});
+        auto answer = co_await std::move(asking);
+        if (watch->stopped) break;
+        const auto nodes = listening_count(answer);
+        // Unknown while Redis is away: render every push, so that none is skipped by mistake.
+        watch->anyone_listening.store(!nodes || *nodes > 0, std::memory_order_relaxed);
+        watch->listening_nodes.set(nodes.value_or(-1));
+        watch->timer.expires_after(RedisEventBus::kListenersPollInterval);
+        co_await watch->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    watch->listening.reset();
+}
+
+}  // namespace
+
 RedisEventBus::RedisEventBus(PushHub& hub, clients::RedisClient& redis,
-                             clients::RedisOptions options, asio::any_io_executor executor)
+                             clients::RedisOptions options, asio::any_io_executor executor,
+                             Gauge& listening_nodes)
     : hub_(hub),
       redis_(redis),
       executor_(executor),
-      subscriber_(executor, std::move(options), kChannel, [this](std::string_view payload) {
-          for (auto& push : decode(payload)) hub_.deliver(std::move(push));
-      }) {}
+      subscriber_(executor, options, kChannel,
+                  [this](std::string_view payload) {
+                      for (auto& push : decode(payload)) hub_.deliver(std::move(push));
+                  }),
+      watch_(std::make_shared<ListenerWatch>(hub, redis, std::move(options), executor,
+                                             listening_nodes)) {}
+
+bool RedisEventBus::has_listeners() const {
+    return hub_.has_subscribers() || watch_->anyone_listening.load(std::memory_order_relaxed);
+}
+
+void RedisEventBus::start() {
+    subscriber_.start();
+    asio::co_spawn(executor_, watch_listeners(watch_), asio::detached);
+}
+
+void RedisEventBus::stop() {
+    subscriber_.stop();
+    asio::post(executor_, [watch = watch_] {
+        watch->stopped = true;
+        watch->timer.cancel();
+        watch->listening.reset();
+    });
+}
 
 void RedisEventBus::publish(Push push) {
     bool first = false;

@@ -4,6 +4,8 @@
 // the order pipeline persisting or expiring an order) reaches the buyer's socket on any node.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,6 +15,7 @@
 
 #include "clients/redis_client.h"
 #include "clients/redis_subscriber.h"
+#include "common/metrics.h"
 #include "push/push_hub.h"
 
 namespace flashsale::push {
@@ -41,21 +44,33 @@ private:
 
 // Pushes published together (before the flush ran) travel in one PUBLISH, so a storm of
 // purchases costs Redis a few publishes per millisecond, not one per order.
+//
+// Nobody renders a push that no node could deliver: a node with buyers connected holds a
+// subscription to kListeningChannel (Redis drops it with the node's connection, so a node that
+// dies stops counting at once), and every node asks Redis how many hold one, every
+// kListenersPollInterval. A buyer who connects is heard cluster-wide within two intervals; a
+// push in between is lost like any other best-effort push, and the page polls as a fallback.
 class RedisEventBus final : public EventBus {
 public:
     static constexpr const char* kChannel = "flashsale:push";
+    static constexpr const char* kListeningChannel = "flashsale:push:listening";
+    static constexpr std::chrono::milliseconds kListenersPollInterval{250};
 
-    // `redis` (for PUBLISH) and `hub` outlive the bus; the subscriber runs on `executor`.
+    // `redis` (for PUBLISH) and `hub` outlive the bus; the subscribers run on `executor`.
+    // `listening_nodes` shows how many nodes have buyers connected (-1 while Redis is away).
     RedisEventBus(PushHub& hub, clients::RedisClient& redis, clients::RedisOptions options,
-                  boost::asio::any_io_executor executor);
+                  boost::asio::any_io_executor executor, Gauge& listening_nodes);
 
     void publish(Push push) override;
-    void start() override { subscriber_.start(); }
-    void stop() override { subscriber_.stop(); }
+    bool has_listeners() const override;
+    void start() override;
+    void stop() override;
 
     // The wire format of one batch, shared with the subscriber side.
     static std::string encode(const std::vector<Push>& pushes);
     static std::vector<Push> decode(std::string_view payload);
+
+    struct ListenerWatch;  // shared with its loop, which may outlive the bus by one wake-up
 
 private:
     void flush();
@@ -64,6 +79,7 @@ private:
     clients::RedisClient& redis_;
     boost::asio::any_io_executor executor_;
     clients::RedisSubscriber subscriber_;
+    std::shared_ptr<ListenerWatch> watch_;
     std::mutex mutex_;  // held only to append to or swap the batch
     std::vector<Push> pending_;
 };

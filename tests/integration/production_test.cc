@@ -30,29 +30,12 @@ struct Recorded {
     std::string order_id;
 };
 
-// The value of one Prometheus sample (name with its labels), or -1 when absent.
-double metric_value(const std::string& body, const std::string& sample) {
-    auto at = body.find("\n" + sample + " ");
-    if (at == std::string::npos) return -1;
-    return std::stod(body.substr(at + sample.size() + 2));
-}
-
 // One psql query's single value, as text.
 std::string query(const TestBackend& backend, const std::string& sql) {
     auto result = run_command({"/usr/bin/psql", backend.conninfo(), "-qAt", "-c", sql});
     EXPECT_TRUE(result.status.clean()) << result.describe();
     auto text = result.output;
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    return text;
-}
-
-// `redis-cli` against the test's Redis: one command's reply, as text.
-std::string redis_cli(TestBackend& backend, std::vector<std::string> command) {
-    command.insert(command.begin(), {"/usr/bin/redis-cli", "-p",
-                                     std::to_string(backend.redis().port())});
-    auto result = run_command(command);
-    auto text = result.output;
-    while (!text.empty() && text.back() == '\n') text.pop_back();
     return text;
 }
 

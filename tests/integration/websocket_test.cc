@@ -14,6 +14,7 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -99,6 +100,28 @@ protected:
         const HttpResponse bought = api().purchase(user_id, sale_id);
         EXPECT_TRUE(has_status(bought, 202));
         return bought.string_field("order_id").value_or("");
+    }
+
+    // Redis bus: until `node` has heard from Redis how many nodes have buyers connected, and
+    // the number passes `test`; false after five seconds.
+    bool sees_listening_nodes(const ServerProcess& node, const std::function<bool(double)>& test) {
+        for (int i = 0; i < 100; ++i) {
+            const auto metrics = HttpClient(node.port()).get("/metrics").body;
+            const double nodes = metric_value(metrics, "flashsale_push_listening_nodes");
+            if (nodes >= 0 && test(nodes)) return true;
+            std::this_thread::sleep_for(milliseconds(50));
+        }
+        return false;
+    }
+    static bool some(double nodes) { return nodes >= 1; }
+    static bool none(double nodes) { return nodes == 0; }
+
+    // How many PUBLISH commands Redis ran since its statistics were last reset.
+    long publishes() {
+        const std::string stats = redis_cli(backend(), {"INFO", "commandstats"});
+        const auto at = stats.find("cmdstat_publish:calls=");
+        if (at == std::string::npos) return 0;
+        return std::stol(stats.substr(at + std::string_view("cmdstat_publish:calls=").size()));
     }
 };
 
@@ -304,12 +327,36 @@ TEST_F(WebSocketTest, PushReachesTheBuyerOnAnotherNode) {
     WebSocketClient through_nginx(nginx.port(), "/api/v1/ws?access_token=" + api().token_for("alice"));
     ASSERT_TRUE(through_nginx.open()) << "handshake status " << through_nginx.handshake_status();
     ASSERT_TRUE(through_nginx.read_until("hello").has_value());
-    std::this_thread::sleep_for(milliseconds(300));  // node 2's subscription is live
+    // Node 1 renders pushes once Redis tells it that a node has buyers connected.
+    ASSERT_TRUE(sees_listening_nodes(server(), some));
     const std::string order = reserve("alice", "spread");  // through node 1
     EXPECT_TRUE(hears_order(*alice, order, "reserved"));
     EXPECT_TRUE(hears_order(*alice, order, "persisted", seconds(20)));
     EXPECT_TRUE(hears_order(through_nginx, order, "reserved"));
     EXPECT_TRUE(node2.stop_gracefully());
+}
+
+// Production: with no buyer connected to any node, no push is rendered or published; once one
+// connects, every node learns of it through Redis and the buyer hears its orders, and when it
+// leaves the nodes stop again.
+TEST_F(WebSocketTest, NoPushIsPublishedWhileNoBuyerIsConnectedAnywhere) {
+    if (backend().kind() != BackendKind::kRedis) GTEST_SKIP() << "the Redis bus";
+    ASSERT_TRUE(has_status(api().create_sale(open_sale("quiet", 10, 2)), 201));
+    ASSERT_TRUE(sees_listening_nodes(server(), none));
+    redis_cli(backend(), {"CONFIG", "RESETSTAT"});
+    reserve("bob", "quiet");
+    std::this_thread::sleep_for(milliseconds(500));  // the pipeline persists it meanwhile
+    EXPECT_EQ(publishes(), 0);
+
+    auto alice = connect_as("alice");
+    ASSERT_TRUE(sees_listening_nodes(server(), some));
+    const std::string order = reserve("alice", "quiet");
+    EXPECT_TRUE(hears_order(*alice, order, "reserved"));
+    EXPECT_TRUE(hears_order(*alice, order, "persisted", seconds(20)));
+    EXPECT_GT(publishes(), 0);
+
+    alice.reset();  // the socket closes
+    EXPECT_TRUE(sees_listening_nodes(server(), none));
 }
 
 }  // namespace

@@ -86,4 +86,13 @@ PostgresServer& TestBackend::postgres() { return shared_postgres(); }
 
 const EnvOverrides& current_backend_env() { return current_env; }
 
+std::string redis_cli(TestBackend& backend, std::vector<std::string> command) {
+    command.insert(command.begin(), {"/usr/bin/redis-cli", "-p",
+                                     std::to_string(backend.redis().port())});
+    auto result = run_command(command);
+    auto text = result.output;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+}
+
 }  // namespace flashsale::testing

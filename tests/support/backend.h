@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "services/postgres_server.h"
 #include "services/process.h"
@@ -52,5 +53,8 @@ private:
 // The settings of the running test's backend, which every `flashsale` command a test runs
 // gets (set by TestBackend, cleared when it goes).
 const EnvOverrides& current_backend_env();
+
+// `redis-cli` against the test's Redis (kRedis only): one command's reply, as text.
+std::string redis_cli(TestBackend& backend, std::vector<std::string> command);
 
 }  // namespace flashsale::testing

@@ -185,4 +185,10 @@ void AsyncHttpConnection::close() {
     buffer_.clear();
 }
 
+double metric_value(const std::string& body, const std::string& sample) {
+    auto at = body.find("\n" + sample + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(body.substr(at + sample.size() + 2));
+}
+
 }  // namespace flashsale::testing

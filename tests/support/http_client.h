@@ -101,4 +101,8 @@ private:
     std::chrono::milliseconds timeout_;
 };
 
+// The value of one Prometheus sample (name with its labels) in a /metrics body, or -1 when
+// absent.
+double metric_value(const std::string& body, const std::string& sample);
+
 }  // namespace flashsale::testing
