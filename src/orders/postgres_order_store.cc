@@ -1,7 +1,7 @@
 #include "orders/postgres_order_store.h"
 
+#include <array>
 #include <limits>
-#include <map>
 #include <utility>
 #include <variant>
 
@@ -49,24 +49,40 @@ FROM saved WHERE b.sale_id = saved.id)sql";
 // A redelivered order (same id) inserts nothing and so moves no counter. Answers whether it
 // was inserted. The sale's `sold` moves once per batch (kTakeStock), not once per order: every
 // UPDATE of the one hot sales row leaves a dead row version behind, hundreds per batch.
+// A run of reservations in one statement: PostgreSQL prepares the executor and its CHECK
+// expressions once per statement, which cost more than the rows themselves when each order
+// had a statement of its own. $1..$8 are arrays, one element per order. A redelivered order
+// inserts nothing and takes nothing; each sale's sold moves once, by the units its new orders
+// took, and CHECK (sold <= stock) refuses oversell there. Before a later transition of the
+// same batch runs, so a release never finds sold below what it returns. The result counts the
+// sales that were missing (none: the orders' foreign key already requires them).
 constexpr std::string_view kReserve = R"sql(
-WITH inserted AS (
+WITH batch AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[],
+                         $6::bigint[], $7::bigint[], $8::text[])
+        AS b (id, sale_id, user_id, quantity, created_at_ms, expires_at_ms, updated_at_ms,
+              idempotency_key)),
+inserted AS (
     INSERT INTO orders (id, sale_id, user_id, quantity, status, created_at_ms, expires_at_ms,
                         updated_at_ms, idempotency_key)
-    VALUES ($1, $2, $3, $4, 'reserved', $5, $6, $7, $8)
+    SELECT id, sale_id, user_id, quantity, 'reserved', created_at_ms, expires_at_ms,
+           updated_at_ms, idempotency_key
+    FROM batch
     ON CONFLICT (id) DO NOTHING
     RETURNING sale_id, user_id, quantity),
+per_buyer AS (
+    SELECT sale_id, user_id, sum(quantity) AS units FROM inserted GROUP BY sale_id, user_id),
 buyer AS (
     INSERT INTO sale_buyers (sale_id, user_id, live, limit_units)
-    SELECT i.sale_id, i.user_id, i.quantity, s.per_user_limit
-    FROM inserted i JOIN sales s ON s.id = i.sale_id
+    SELECT p.sale_id, p.user_id, p.units, s.per_user_limit
+    FROM per_buyer p JOIN sales s ON s.id = p.sale_id
     ON CONFLICT (sale_id, user_id) DO UPDATE SET live = sale_buyers.live + excluded.live
-    RETURNING 1)
-SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM buyer))sql";
-
-// The units a batch's new orders took from one sale; CHECK (sold <= stock) refuses oversell.
-constexpr std::string_view kTakeStock = R"sql(
-UPDATE sales SET sold = sold + $2 WHERE id = $1 RETURNING id)sql";
+    RETURNING 1),
+per_sale AS (SELECT sale_id, sum(quantity) AS units FROM inserted GROUP BY sale_id),
+took AS (
+    UPDATE sales SET sold = sales.sold + p.units FROM per_sale p
+    WHERE sales.id = p.sale_id RETURNING sales.id)
+SELECT count(*) FROM per_sale p WHERE NOT EXISTS (SELECT 1 FROM took t WHERE t.id = p.sale_id))sql";
 
 // Only a reserved order moves; $4 says whether the new status gives the units back. The first
 // row says whether it moved, and with what the store holds (sale, quantity, status), so that
@@ -137,7 +153,49 @@ domain::Sale read_sale(const Result& r, int row) {
     return sale;
 }
 
-// One statement per journal entry (Barrier writes nothing and has none).
+// One element of a PostgreSQL array literal, always quoted: {"a","b\\"c",NULL}.
+void append_element(std::string& literal, std::optional<std::string_view> value) {
+    literal += literal.size() == 1 ? "" : ",";
+    if (!value) {
+        literal += "NULL";
+        return;
+    }
+    literal += '"';
+    for (char c : *value) {
+        if (c == '"' || c == '\\') literal += '\\';
+        literal += c;
+    }
+    literal += '"';
+}
+
+// The reservations of a run, as kReserve with one array per column.
+Query reservations_query(const std::vector<const domain::Order*>& orders) {
+    std::array<std::string, 8> columns;
+    for (auto& column : columns) column = "{";
+    for (const domain::Order* o : orders) {
+        if (o->status != domain::OrderStatus::kReserved) {
+            throw ConstraintViolation(fmt::format("order {} journaled as reserved with status {} "
+                                                  "(a bug)",
+                                                  o->id, domain::to_string(o->status)));
+        }
+        append_element(columns[0], o->id);
+        append_element(columns[1], o->sale_id);
+        append_element(columns[2], o->user_id);
+        append_element(columns[3], std::to_string(o->quantity));
+        append_element(columns[4], std::to_string(to_unix_ms(o->created_at)));
+        append_element(columns[5], std::to_string(to_unix_ms(o->expires_at)));
+        append_element(columns[6], std::to_string(to_unix_ms(o->updated_at)));
+        append_element(columns[7], o->idempotency_key.empty()
+                                       ? std::nullopt
+                                       : std::optional<std::string_view>(o->idempotency_key));
+    }
+    Params params;
+    for (auto& column : columns) params.text(column += "}");
+    return Query{kReserve, std::move(params)};
+}
+
+// The statement of a sale change or a transition (reservations go in runs, above; Barrier
+// writes nothing and has none).
 std::optional<Query> to_query(const domain::JournalEntry& entry) {
     if (const auto* saved = std::get_if<domain::SaleSaved>(&entry)) {
         const auto& s = saved->sale;
@@ -147,24 +205,6 @@ std::optional<Query> to_query(const domain::JournalEntry& entry) {
         params.int64(s.reservation_ttl_s).boolean(s.require_token).boolean(s.paused);
         params.int64(s.pow_difficulty_bits).int64(s.rate_limit_per_s).int64(s.rate_limit_burst);
         return Query{kUpsertSale, std::move(params)};
-    }
-    if (const auto* reserved = std::get_if<domain::OrderReserved>(&entry)) {
-        const auto& o = reserved->order;
-        if (o.status != domain::OrderStatus::kReserved) {
-            throw ConstraintViolation(fmt::format("order {} journaled as reserved with status {} "
-                                                  "(a bug)",
-                                                  o.id, domain::to_string(o.status)));
-        }
-        Params params;
-        params.text(o.id).text(o.sale_id).text(o.user_id).int64(o.quantity);
-        params.int64(to_unix_ms(o.created_at)).int64(to_unix_ms(o.expires_at));
-        params.int64(to_unix_ms(o.updated_at));
-        if (o.idempotency_key.empty()) {
-            params.null();
-        } else {
-            params.text(o.idempotency_key);
-        }
-        return Query{kReserve, std::move(params)};
     }
     if (const auto* moved = std::get_if<domain::OrderTransitioned>(&entry)) {
         if (!domain::can_transition(domain::OrderStatus::kReserved, moved->to)) {
@@ -293,14 +333,28 @@ void PostgresOrderStore::apply(std::span<const domain::JournalEntry> batch) {
     } done{applying_};
 
     std::vector<Query> queries{Query{"BEGIN", {}}};
-    std::vector<const domain::JournalEntry*> entries;  // the entry of each query after BEGIN
+    // The entry of each query after BEGIN; for a run of reservations, the run's first.
+    std::vector<const domain::JournalEntry*> entries;
     try {
+        std::vector<const domain::Order*> run;  // consecutive reservations, in journal order
+        const domain::JournalEntry* run_start = nullptr;
+        auto end_run = [&] {
+            if (run.empty()) return;
+            queries.push_back(reservations_query(run));
+            entries.push_back(run_start);
+            run.clear();
+        };
         for (const auto& entry : batch) {
-            if (auto query = to_query(entry)) {
+            if (const auto* reserved = std::get_if<domain::OrderReserved>(&entry)) {
+                if (run.empty()) run_start = &entry;
+                run.push_back(&reserved->order);
+            } else if (auto query = to_query(entry)) {
+                end_run();  // a later transition may move an order this run inserts
                 queries.push_back(std::move(*query));
                 entries.push_back(&entry);
             }
         }
+        end_run();
     } catch (const clients::pg::Error& error) {  // a parameter libpq cannot send
         throw ConstraintViolation(fmt::format("apply refused: {}", error.what()));
     }
@@ -329,34 +383,16 @@ void PostgresOrderStore::apply(std::span<const domain::JournalEntry> batch) {
 void PostgresOrderStore::commit_batch(const std::vector<clients::pg::Query>& queries,
                                       const std::vector<const domain::JournalEntry*>& entries) {
     auto results = writer_->pipeline(queries);
-    std::map<std::string_view, std::int64_t> taken;  // per sale, the units of inserted orders
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto& result = results[i + 1];
         if (const auto* moved = std::get_if<domain::OrderTransitioned>(entries[i])) {
             check_transition(*moved, result);
-        } else if (const auto* reserved = std::get_if<domain::OrderReserved>(entries[i])) {
-            if (result.int64(0, 0) == 1) taken[reserved->order.sale_id] += reserved->order.quantity;
+        } else if (std::holds_alternative<domain::OrderReserved>(*entries[i]) &&
+                   result.int64(0, 0) != 0) {
+            throw ConstraintViolation("a sale of the batch's orders does not exist");
         }
     }
-    take_stock(taken);
     writer_->exec("COMMIT");
-}
-
-void PostgresOrderStore::take_stock(const std::map<std::string_view, std::int64_t>& taken) {
-    if (taken.empty()) return;
-    std::vector<Query> updates;
-    for (const auto& [sale_id, units] : taken) {
-        Params params;
-        params.text(sale_id).int64(units);
-        updates.push_back(Query{kTakeStock, std::move(params)});
-    }
-    auto results = writer_->pipeline(updates);
-    std::size_t i = 0;
-    for (const auto& [sale_id, units] : taken) {
-        if (results[i++].rows() != 1) {
-            throw ConstraintViolation(fmt::format("sale {} does not exist", sale_id));
-        }
-    }
 }
 
 // After a refusal the connection is still good: roll back and keep it. After anything else the

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <atomic>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,11 +55,10 @@ private:
     class ReaderLease;
 
     std::unique_ptr<clients::pg::Connection> connect() const;
-    // One attempt on writer_: the entries' statements in one pipeline, then COMMIT.
+    // One attempt on writer_: the entries' statements in one pipeline (a run of reservations
+    // is one statement), then COMMIT.
     void commit_batch(const std::vector<clients::pg::Query>& queries,
                       const std::vector<const domain::JournalEntry*>& entries);
-    // Adds each sale's units to its sold, in the open transaction.
-    void take_stock(const std::map<std::string_view, std::int64_t>& taken);
     void end_failed_apply(bool refused) noexcept;
 
     const std::string conninfo_;

@@ -176,6 +176,26 @@ TEST_F(PostgresOrderStoreTest, RedeliveredBatchesAreNoOps) {
     EXPECT_THAT(store.verify(std::nullopt), ::testing::IsEmpty());
 }
 
+// A run of reservations is one statement with an array per column. One batch here reserves a
+// sale's first orders (two for the same buyer, keys with every character an array literal must
+// escape) and releases one of them again, which must find its units already taken.
+TEST_F(PostgresOrderStoreTest, AReservationReleasedInItsOwnBatchAndOddKeysRoundTrip) {
+    PostgresOrderStore store(conninfo_);
+    auto a = make_order("o1", "s1", "u1", 1, R"(k"1",{x}\y)");
+    auto b = make_order("o2", "s1", "u1", 1, "NULL");
+    auto c = make_order("o3", "s1", "u2", 2);
+    store.apply(Batch{saved(make_sale("s1", 10, 3)), reserved(a), reserved(b),
+                      transitioned(a, OrderStatus::kCancelled), reserved(c)});
+    EXPECT_EQ(sold("s1"), 3);
+    EXPECT_EQ(live("s1", "u1"), 1);
+    EXPECT_EQ(live("s1", "u2"), 2);
+    EXPECT_EQ(store.find_order("o1")->idempotency_key, a.idempotency_key);
+    EXPECT_EQ(store.find_order("o1")->status, OrderStatus::kCancelled);
+    EXPECT_EQ(store.find_order("o2")->idempotency_key, "NULL");
+    EXPECT_EQ(query_int("SELECT count(*) FROM orders WHERE idempotency_key IS NULL"), 1);
+    EXPECT_THAT(store.verify(std::nullopt), ::testing::IsEmpty());
+}
+
 TEST_F(PostgresOrderStoreTest, ReleasesReturnTheirUnitsOncePaymentKeepsThem) {
     PostgresOrderStore store(conninfo_);
     auto a = make_order("o1", "s1", "u1", 2);
