@@ -168,11 +168,12 @@ void append_element(std::string& literal, std::optional<std::string_view> value)
     literal += '"';
 }
 
-// The reservations of a run, as kReserve with one array per column.
-Query reservations_query(const std::vector<const domain::Order*>& orders) {
+// A run of reservations (OrderReserved entries), as kReserve with one array per column.
+Query reservations_query(const std::vector<const domain::JournalEntry*>& run) {
     std::array<std::string, 8> columns;
     for (auto& column : columns) column = "{";
-    for (const domain::Order* o : orders) {
+    for (const domain::JournalEntry* entry : run) {
+        const domain::Order* o = &std::get<domain::OrderReserved>(*entry).order;
         if (o->status != domain::OrderStatus::kReserved) {
             throw ConstraintViolation(fmt::format("order {} journaled as reserved with status {} "
                                                   "(a bug)",
@@ -336,18 +337,16 @@ void PostgresOrderStore::apply(std::span<const domain::JournalEntry> batch) {
     // The entry of each query after BEGIN; for a run of reservations, the run's first.
     std::vector<const domain::JournalEntry*> entries;
     try {
-        std::vector<const domain::Order*> run;  // consecutive reservations, in journal order
-        const domain::JournalEntry* run_start = nullptr;
+        std::vector<const domain::JournalEntry*> run;  // consecutive reservations, in order
         auto end_run = [&] {
             if (run.empty()) return;
             queries.push_back(reservations_query(run));
-            entries.push_back(run_start);
+            entries.push_back(run.front());
             run.clear();
         };
         for (const auto& entry : batch) {
-            if (const auto* reserved = std::get_if<domain::OrderReserved>(&entry)) {
-                if (run.empty()) run_start = &entry;
-                run.push_back(&reserved->order);
+            if (std::holds_alternative<domain::OrderReserved>(entry)) {
+                run.push_back(&entry);
             } else if (auto query = to_query(entry)) {
                 end_run();  // a later transition may move an order this run inserts
                 queries.push_back(std::move(*query));

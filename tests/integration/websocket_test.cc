@@ -14,7 +14,6 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -102,26 +101,25 @@ protected:
         return bought.string_field("order_id").value_or("");
     }
 
-    // Redis bus: until `node` has heard from Redis how many nodes have buyers connected, and
-    // the number passes `test`; false after five seconds.
-    bool sees_listening_nodes(const ServerProcess& node, const std::function<bool(double)>& test) {
+    // Redis bus: until `node` has heard from Redis that some node has buyers connected (or,
+    // with `some` false, that none has); false after five seconds.
+    bool sees_listening_nodes(const ServerProcess& node, bool some) {
         for (int i = 0; i < 100; ++i) {
             const auto metrics = HttpClient(node.port()).get("/metrics").body;
             const double nodes = metric_value(metrics, "flashsale_push_listening_nodes");
-            if (nodes >= 0 && test(nodes)) return true;
+            if (nodes >= 0 && (nodes >= 1) == some) return true;
             std::this_thread::sleep_for(milliseconds(50));
         }
         return false;
     }
-    static bool some(double nodes) { return nodes >= 1; }
-    static bool none(double nodes) { return nodes == 0; }
 
     // How many PUBLISH commands Redis ran since its statistics were last reset.
     long publishes() {
+        constexpr std::string_view kCalls = "cmdstat_publish:calls=";
         const std::string stats = redis_cli(backend(), {"INFO", "commandstats"});
-        const auto at = stats.find("cmdstat_publish:calls=");
+        const auto at = stats.find(kCalls);
         if (at == std::string::npos) return 0;
-        return std::stol(stats.substr(at + std::string_view("cmdstat_publish:calls=").size()));
+        return std::stol(stats.substr(at + kCalls.size()));
     }
 };
 
@@ -328,7 +326,7 @@ TEST_F(WebSocketTest, PushReachesTheBuyerOnAnotherNode) {
     ASSERT_TRUE(through_nginx.open()) << "handshake status " << through_nginx.handshake_status();
     ASSERT_TRUE(through_nginx.read_until("hello").has_value());
     // Node 1 renders pushes once Redis tells it that a node has buyers connected.
-    ASSERT_TRUE(sees_listening_nodes(server(), some));
+    ASSERT_TRUE(sees_listening_nodes(server(), true));
     const std::string order = reserve("alice", "spread");  // through node 1
     EXPECT_TRUE(hears_order(*alice, order, "reserved"));
     EXPECT_TRUE(hears_order(*alice, order, "persisted", seconds(20)));
@@ -342,21 +340,21 @@ TEST_F(WebSocketTest, PushReachesTheBuyerOnAnotherNode) {
 TEST_F(WebSocketTest, NoPushIsPublishedWhileNoBuyerIsConnectedAnywhere) {
     if (backend().kind() != BackendKind::kRedis) GTEST_SKIP() << "the Redis bus";
     ASSERT_TRUE(has_status(api().create_sale(open_sale("quiet", 10, 2)), 201));
-    ASSERT_TRUE(sees_listening_nodes(server(), none));
+    ASSERT_TRUE(sees_listening_nodes(server(), false));
     redis_cli(backend(), {"CONFIG", "RESETSTAT"});
     reserve("bob", "quiet");
     std::this_thread::sleep_for(milliseconds(500));  // the pipeline persists it meanwhile
     EXPECT_EQ(publishes(), 0);
 
     auto alice = connect_as("alice");
-    ASSERT_TRUE(sees_listening_nodes(server(), some));
+    ASSERT_TRUE(sees_listening_nodes(server(), true));
     const std::string order = reserve("alice", "quiet");
     EXPECT_TRUE(hears_order(*alice, order, "reserved"));
     EXPECT_TRUE(hears_order(*alice, order, "persisted", seconds(20)));
     EXPECT_GT(publishes(), 0);
 
     alice.reset();  // the socket closes
-    EXPECT_TRUE(sees_listening_nodes(server(), none));
+    EXPECT_TRUE(sees_listening_nodes(server(), false));
 }
 
 }  // namespace
