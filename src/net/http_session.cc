@@ -135,6 +135,8 @@ private:
     asio::awaitable<bool> write(Response& response, std::string_view route);
     void arm_deadline(std::chrono::milliseconds timeout);
     void disarm_deadline();
+    void wait_for_deadline();
+    void on_deadline_timer();
     void on_deadline();
 
     std::shared_ptr<ServerState> state_;
@@ -147,7 +149,8 @@ private:
     asio::ip::address remote_address_;
     SteadyClock::time_point started_;
     ProtocolError error_ = ProtocolError::kBadRequest;  // set when a read ends in kError
-    std::uint64_t deadline_generation_ = 0;             // tells a stale timer completion apart
+    SteadyClock::time_point deadline_at_ = SteadyClock::time_point::max();  // max: disarmed
+    bool deadline_waiting_ = false;  // a wait on deadline_ is pending (or its completion queued)
     bool timed_out_ = false;
     bool idle_ = false;  // waiting for the first byte of the next request
     // Set while the connection is a WebSocket: the drain closes it with 1001.
@@ -431,21 +434,42 @@ asio::awaitable<bool> HttpSession::write(Response& response, std::string_view ro
 
 // Our own timer rather than tcp_stream's (the session arms that one only to linger): it closes the
 // socket on expiry, before a 408 can be written, and costs more per request.
+//
+// The deadline is lazy. Arming and disarming only move deadline_at_, and the one timer wait
+// outstanding, when it fires before the deadline, waits again for what is left. Only a deadline
+// earlier than the wait's expiry restarts the wait. Cancelling and restarting the timer twice
+// per request (the keep-alive wait, then the write) cost more CPU than routing the request did.
 void HttpSession::arm_deadline(std::chrono::milliseconds timeout) {
     timed_out_ = false;
-    deadline_.expires_after(timeout);
-    deadline_.async_wait([weak = weak_from_this(),
-                          generation = ++deadline_generation_](boost::system::error_code ec) {
+    deadline_at_ = SteadyClock::now() + timeout;
+    if (!deadline_waiting_ || deadline_at_ < deadline_.expiry()) {
+        wait_for_deadline();
+    }
+}
+
+void HttpSession::disarm_deadline() { deadline_at_ = SteadyClock::time_point::max(); }
+
+void HttpSession::wait_for_deadline() {
+    deadline_waiting_ = true;
+    deadline_.expires_at(deadline_at_);  // a wait still pending completes as aborted
+    deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         auto self = weak.lock();
-        if (!ec && self && generation == self->deadline_generation_) {
-            self->on_deadline();
+        if (!ec && self) {
+            self->on_deadline_timer();
         }
     });
 }
 
-void HttpSession::disarm_deadline() {
-    ++deadline_generation_;
-    deadline_.cancel();
+void HttpSession::on_deadline_timer() {
+    deadline_waiting_ = false;
+    if (deadline_at_ == SteadyClock::time_point::max()) {
+        return;  // disarmed: the next arm starts a wait
+    }
+    if (SteadyClock::now() < deadline_at_) {
+        wait_for_deadline();  // re-armed since this wait began
+        return;
+    }
+    on_deadline();
 }
 
 void HttpSession::on_deadline() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <boost/beast/http/verb.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include "net/http_types.h"
 #include "net/websocket.h"
@@ -31,6 +32,9 @@ struct RouteMatch {
     std::string_view pattern;  // router-owned, like handler
     std::string allow;         // "GET, POST": the methods the path accepts (kMethodNotAllowed)
 };
+
+// A target path's decoded segments: views into the target, or into decoded copies of them.
+using PathSegments = boost::container::small_vector<std::string_view, 8>;
 
 class Router {
 public:
@@ -63,14 +67,18 @@ private:
     };
 
     std::unique_ptr<Route> make_route(boost::beast::http::verb method, std::string pattern);
+    void insert(std::unique_ptr<Route> route);
 
-    static bool matches(const Route& route, const std::vector<std::string>& path);
+    static bool matches(const Route& route, const PathSegments& path);
     static bool more_specific(const Route& left, const Route& right);
-    static RouteParams capture(const Route& route, std::vector<std::string>& path);
+    static RouteParams capture(const Route& route, const PathSegments& path);
 
     // unique_ptr: a route's pattern and handler keep their address when the vector grows or
     // the router moves, so RouteMatch and RequestContext may point into them.
     std::vector<std::unique_ptr<Route>> routes_;
+    // routes_by_length_[n]: the routes of n segments, the only ones a path of n segments can
+    // match (a table of some forty routes was scanned whole per request before).
+    std::vector<std::vector<const Route*>> routes_by_length_;
 };
 
 }  // namespace flashsale::net

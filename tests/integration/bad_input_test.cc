@@ -55,6 +55,15 @@ TEST_F(BadInputTest, MalformedBodiesAreBadRequests) {
     expect_unharmed();
 }
 
+// An error message quoting the client's input stays valid JSON, whatever the input holds.
+TEST_F(BadInputTest, AnErrorMessageEscapesTheInputItQuotes) {
+    const auto response = purchase_with_body(R"({"quantity":1,"a\"b\\c\u0001\u00e9":2})");
+    ASSERT_TRUE(is_error(response, 400, "bad_request"));
+    const auto message = response.json.at("error").at("message").as_string();
+    EXPECT_EQ(std::string_view(message), "unknown field 'a\"b\\c\x01\xc3\xa9'");
+    expect_unharmed();
+}
+
 TEST_F(BadInputTest, OversizedBodyGets413NotAReset) {
     const std::string body = R"({"quantity":1,"padding":")" + std::string(2 << 20, 'x') + "\"}";
     EXPECT_TRUE(is_error(purchase_with_body(body), 413, "payload_too_large"));

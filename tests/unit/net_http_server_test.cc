@@ -322,6 +322,28 @@ TEST_F(HttpServerTest, IdleTimeoutClosesASilentKeepAliveConnection) {
     EXPECT_LT(waited, 1000ms);
 }
 
+// The deadline timer is lazy (it waits again when it fires before a deadline moved later): a
+// connection busy for longer than idle_timeout stays open, and the idle wait counts from the
+// last answer.
+TEST_F(HttpServerTest, IdleTimeoutCountsFromTheLastAnswer) {
+    auto limits = small_limits();
+    limits.idle_timeout = 300ms;
+    limits.request_timeout = 1000ms;  // later than the idle wait's expiry: no restart needed
+    start(limits);
+    NetTestClient client(port());
+    for (int i = 0; i < 8; ++i) {
+        const auto reply = client.get("/hello");
+        ASSERT_FALSE(reply.error) << "request " << i << ": " << reply.error.message();
+        std::this_thread::sleep_for(100ms);
+    }
+    const auto begin = std::chrono::steady_clock::now();
+    const auto closed = client.read_until_closed();
+    const auto waited = std::chrono::steady_clock::now() - begin;
+    EXPECT_EQ(closed.error, asio::error::eof);
+    EXPECT_GE(waited, 150ms);  // 300 ms from the last answer, 100 ms of which were slept
+    EXPECT_LT(waited, 1000ms);
+}
+
 TEST_F(HttpServerTest, RequestTimeoutOnAHalfSentRequestGets408) {
     auto limits = small_limits();
     limits.request_timeout = 250ms;

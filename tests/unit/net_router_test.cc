@@ -1,8 +1,10 @@
 #include "net/router.h"
 
+#include <cctype>
 #include <string>
 #include <utility>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace flashsale::net {
@@ -93,6 +95,40 @@ TEST(NetRouter, MalformedTargetIsBadRequest) {
     for (const char* target : {"", "*", "http://example.com/", "sales", "/a%zz", "/a b", "/#x"}) {
         EXPECT_EQ(router.match(verb::get, target).outcome, Outcome::kBadRequest) << target;
     }
+}
+
+// Every letter and digit of the path spelled as a percent-escape: the same path, parsed by the
+// router's general (Boost.URL) path instead of its plain-target one.
+std::string escape_path_letters(std::string_view target) {
+    std::string escaped;
+    const auto query = target.find('?');
+    for (std::size_t i = 0; i < target.size(); ++i) {
+        const unsigned char c = target[i];
+        if (i < query && std::isalnum(c)) {
+            escaped += fmt::format("%{:02X}", c);
+        } else {
+            escaped += target[i];
+        }
+    }
+    return escaped;
+}
+
+TEST(NetRouter, PlainTargetsMatchLikeTheirEscapedSpelling) {
+    const Router router = make_router();
+    for (const std::string target :
+         {"/", "/?q=1", "/api/v1/sales/7", "/api/v1/sales/a-b_c.d~e!$&'()*+,;=:@/purchase",
+          "/api/v1/sales/7?x=1&y=/?", "/api/v1/sales/1/", "/api//v1/sales", "/api/v1/sales/./x",
+          "/api/v1/sales/../purchase", "/a/b/c", "/nope"}) {
+        const auto plain = router.match(verb::post, target);
+        const auto escaped = router.match(verb::post, escape_path_letters(target));
+        EXPECT_EQ(plain.outcome, escaped.outcome) << target;
+        EXPECT_EQ(plain.pattern, escaped.pattern) << target;
+        EXPECT_EQ(plain.params.values, escaped.params.values) << target;
+        EXPECT_EQ(plain.allow, escaped.allow) << target;
+    }
+    EXPECT_EQ(router.match(verb::post, "/api/v1/sales/a-b_c.d~e!$&'()*+,;=:@/purchase")
+                  .params.get("id"),
+              "a-b_c.d~e!$&'()*+,;=:@");
 }
 
 TEST(NetRouter, PatternStorageSurvivesMovingTheRouter) {
