@@ -8,6 +8,7 @@
 
 #include "admission/funnel.h"
 #include "common/clock.h"
+#include "common/jwt.h"
 #include "common/metrics.h"
 #include "orders/order_reader.h"
 #include "push/event_bus.h"
@@ -48,7 +49,7 @@ struct ApiContext {
     // through the admission directory's learned offset.
     const Clock& clock;
     std::string admin_token;
-    std::string jwt_secret;
+    JwtVerifier buyer_tokens;  // verifies buyers' JWTs
     MetricsRegistry& metrics;
     admission::Funnel& admission;
     std::function<bool()> stock_ready = [] { return true; };  // the engine's backend answers

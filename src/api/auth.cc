@@ -32,7 +32,7 @@ Result<std::string> query_token(const net::Request& request) {
 }
 
 Result<std::string> user_of_token(std::string_view token, const ApiContext& context) {
-    auto user = verify_jwt(token, context.jwt_secret, context.clock.now());
+    auto user = context.buyer_tokens.verify(token, context.clock.now());
     if (!user) return user.error();
     if (!domain::is_valid_id(*user)) {
         return make_error(Errc::kUnauthorized, "token subject is not a valid user id");

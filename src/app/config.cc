@@ -87,6 +87,10 @@ constexpr Setting kSettings[] = {
     {"auth.jwt_secret", "FLASHSALE_JWT_SECRET", Kind::kSecret, 0, 0,
      &config_field<&Config::auth, &AuthConfig::jwt_secret>,
      "HS256 key of user JWTs, 16+ characters; empty = read or generate data_dir/jwt_secret"},
+    {"auth.verified_tokens_cached", "FLASHSALE_VERIFIED_TOKENS_CACHED", Kind::kCount, 0,
+     1'000'000, &config_field<&Config::auth, &AuthConfig::verified_tokens_cached>,
+     "buyers' JWTs each I/O thread remembers as verified (exp and nbf still checked each "
+     "time); 0 = verify every request"},
     {"sales.expiry_sweep_ms", "FLASHSALE_EXPIRY_SWEEP_MS", Kind::kInteger, 10, 10'000,
      &config_field<&Config::sales, &SalesConfig::expiry_sweep_ms>,
      "how often unpaid reservations past their deadline are released to stock"},

@@ -43,6 +43,7 @@ struct StorageConfig {
 struct AuthConfig {
     std::string admin_token;
     std::string jwt_secret;
+    std::size_t verified_tokens_cached = 16384;  // per I/O thread
 };
 
 struct SalesConfig {

@@ -185,7 +185,8 @@ int serve(const ServeOptions& options) {
                             backends->reader(),
                             node_clock,
                             config.auth.admin_token,
-                            config.auth.jwt_secret,
+                            JwtVerifier(config.auth.jwt_secret,
+                                        config.auth.verified_tokens_cached),
                             metrics,
                             funnel,
                             [&backends] { return backends->stock_ready(); }};

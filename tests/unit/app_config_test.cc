@@ -259,7 +259,7 @@ TEST_F(ConfigTest, EnvironmentFromKeepsFlashsaleEntries) {
 
 TEST_F(ConfigTest, HelpListsEverySettingWithEnvAndDefault) {
     const std::string help = config_help();
-    EXPECT_EQ(config_settings().size(), 56u);  // 19 + 13 of the backends + 22 of the funnel + 2 of the waiting room
+    EXPECT_EQ(config_settings().size(), 57u);  // 20 + 13 of the backends + 22 of the funnel + 2 of the waiting room
     for (const Setting& setting : config_settings()) {
         expect_mentions(help, {setting.key, setting.env, setting.help});
     }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/crypto.h"
 #include "common/jwt.h"
@@ -31,13 +32,25 @@ std::string payload_with_exp(std::int64_t exp, std::string_view extra = "") {
 
 constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
 
-void expect_refused(const std::string& token, std::string_view reason,
-                    std::string_view secret = kSecret, TimePoint now = kNow) {
-    auto result = verify_jwt(token, secret, now);
+void expect_refusal(const Result<std::string>& result, const std::string& token,
+                    std::string_view reason) {
     ASSERT_FALSE(result.ok()) << "accepted: " << token;
     EXPECT_EQ(result.error().code, Errc::kUnauthorized);
     EXPECT_NE(result.error().message.find(reason), std::string::npos)
         << "message '" << result.error().message << "' lacks '" << reason << "'";
+}
+
+std::string subject_or_empty(const Result<std::string>& result) {
+    return result.ok() ? *result : std::string();
+}
+
+// Refused by verify_jwt, and twice by a caching verifier: a refusal is never remembered.
+void expect_refused(const std::string& token, std::string_view reason,
+                    std::string_view secret = kSecret, TimePoint now = kNow) {
+    expect_refusal(verify_jwt(token, secret, now), token, reason);
+    const JwtVerifier verifier{std::string(secret), 64};
+    expect_refusal(verifier.verify(token, now), token, reason);
+    expect_refusal(verifier.verify(token, now), token, reason);
 }
 
 TEST(Jwt, RoundTrip) {
@@ -153,7 +166,7 @@ TEST(Jwt, RefusesPayloadThatIsNotAnObject) {
 
 TEST(Jwt, RefusesMalformedBase64) {
     const std::string token = mint_jwt(kSecret, "alice", kNow, kNow + 1h);
-    expect_refused("*" + token.substr(1), "base64url");
+    expect_refused(std::string(1, '*') + token.substr(1), "base64url");
     expect_refused(token + "=", "base64url");
     const auto first = token.find('.');
     expect_refused(token.substr(0, first + 1) + "+" + token.substr(first + 1), "base64url");
@@ -184,6 +197,63 @@ TEST(Jwt, RefusesNotYetValid) {
     EXPECT_TRUE(verify_jwt(sign(kHeader, payload_with_exp(kNowS + 60, ",\"nbf\":1700000000")),
                            kSecret, kNow)
                     .ok());
+}
+
+TEST(JwtVerifier, ARememberedTokenStillExpires) {
+    const JwtVerifier verifier{std::string(kSecret), 64};
+    const std::string token = mint_jwt(kSecret, "alice", kNow - 1h, kNow + 1s);
+    ASSERT_TRUE(verifier.verify(token, kNow).ok());
+    EXPECT_EQ(subject_or_empty(verifier.verify(token, kNow + 999ms)), "alice");
+    expect_refusal(verifier.verify(token, kNow + 1s), token, "expired");
+}
+
+TEST(JwtVerifier, ARememberedTokenIsNotValidBeforeItsNbf) {
+    const JwtVerifier verifier{std::string(kSecret), 64};
+    const std::string token = sign(kHeader, payload_with_exp(kNowS + 60, ",\"nbf\":1700000000"));
+    ASSERT_TRUE(verifier.verify(token, kNow).ok());
+    expect_refusal(verifier.verify(token, kNow - 1s), token, "nbf");
+}
+
+TEST(JwtVerifier, AnotherSecretsVerifierDoesNotTrustWhatThisOneRemembers) {
+    const JwtVerifier ours{std::string(kSecret), 64};
+    const JwtVerifier theirs{"another-secret-0123456789abcdef", 64};
+    const std::string token = mint_jwt(kSecret, "alice", kNow, kNow + 1h);
+    ASSERT_TRUE(ours.verify(token, kNow).ok());
+    expect_refusal(theirs.verify(token, kNow), token, "signature");
+}
+
+TEST(JwtVerifier, ATamperedCopyOfARememberedTokenIsRefused) {
+    const JwtVerifier verifier{std::string(kSecret), 64};
+    const std::string token = mint_jwt(kSecret, "alice", kNow, kNow + 1h);
+    ASSERT_TRUE(verifier.verify(token, kNow).ok());
+    std::string forged = token;
+    forged[forged.size() - 2] = forged[forged.size() - 2] == 'A' ? 'B' : 'A';
+    expect_refusal(verifier.verify(forged, kNow), forged, "signature");
+    const std::string prefix = token.substr(0, token.size() - 1);
+    EXPECT_FALSE(verifier.verify(prefix, kNow).ok());
+}
+
+std::string user_name(int i) {
+    std::string name = "user-";
+    name += std::to_string(i);  // not "user-" + ...: GCC 12 warns wrongly (-Wrestrict) at -O3
+    return name;
+}
+
+TEST(JwtVerifier, EvictionKeepsEveryAnswerRight) {
+    const JwtVerifier verifier{std::string(kSecret), 8};  // far fewer slots than tokens
+    const JwtVerifier uncached{std::string(kSecret), 0};
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 100; ++i) {
+        tokens.push_back(mint_jwt(kSecret, user_name(i), kNow, kNow + 1h));
+    }
+    for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < 100; ++i) {
+            const auto cached = verifier.verify(tokens[i], kNow);
+            ASSERT_TRUE(cached.ok()) << cached.error().message;
+            EXPECT_EQ(*cached, user_name(i));
+            EXPECT_EQ(subject_or_empty(uncached.verify(tokens[i], kNow)), *cached);
+        }
+    }
 }
 
 }  // namespace
