@@ -1,11 +1,5 @@
 #include "api/errors.h"
 
-#include <algorithm>
-
-#include <boost/json.hpp>
-#include <fmt/compile.h>
-#include <fmt/format.h>
-
 #include "api/json_body.h"
 
 namespace flashsale::api {
@@ -44,28 +38,12 @@ http::status status_of(Errc code) {
 
 // {"error": {"code": ..., "message": ...}}, rendered without building a json::object: most
 // answers in a flash sale are refusals.
-namespace {
-
-// The message as a JSON string. Messages are nearly always plain ASCII text, which needs no
-// escaping: quoting them directly saves Boost.JSON's serializer on every refusal.
-std::string json_quoted(std::string_view text) {
-    const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-    });
-    if (!plain) return boost::json::serialize(boost::json::string_view(text));
-    std::string quoted;
-    quoted.reserve(text.size() + 2);
-    quoted += '"';
-    quoted += text;
-    quoted += '"';
-    return quoted;
-}
-
-}  // namespace
-
 net::Response error_response(Errc code, std::string_view message) {
-    auto body = fmt::format(FMT_COMPILE(R"({{"error":{{"code":"{}","message":{}}}}})"),
-                            to_string(code), json_quoted(message));
+    std::string body = R"({"error":{"code":")";
+    body += to_string(code);
+    body += R"(","message":)";
+    append_json_string(body, message);
+    body += "}}";
     auto response = json_text_response(status_of(code), std::move(body));
     if (code == Errc::kUnauthorized) response.set(http::field::www_authenticate, "Bearer");
     if (code == Errc::kNotStarted) response.reason("Too Early");

@@ -1,5 +1,7 @@
 #include "api/json_body.h"
 
+#include <algorithm>
+
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -13,6 +15,21 @@ namespace json = boost::json;
 
 net::Response json_response(boost::beast::http::status status, const json::value& body) {
     return json_text_response(status, json::serialize(body));
+}
+
+// Ids, statuses and most messages are plain ASCII text, which needs no escaping: quoting them
+// directly saves Boost.JSON's serializer on the hot path (every refusal, every order).
+void append_json_string(std::string& out, std::string_view text) {
+    const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    });
+    if (!plain) {
+        out += json::serialize(json::string_view(text));
+        return;
+    }
+    out += '"';
+    out += text;
+    out += '"';
 }
 
 net::Response json_text_response(boost::beast::http::status status, std::string body) {

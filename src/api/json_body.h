@@ -22,6 +22,9 @@ net::Response json_response(boost::beast::http::status status, const boost::json
 // The same with a body already serialized as JSON.
 net::Response json_text_response(boost::beast::http::status status, std::string body);
 
+// `text` as a JSON string literal, quotes included, appended to `out`.
+void append_json_string(std::string& out, std::string_view text);
+
 // An empty body reads as an empty object.
 Result<boost::json::object> parse_object(std::string_view body);
 Status reject_unknown_fields(const boost::json::object& object,

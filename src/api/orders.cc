@@ -67,7 +67,7 @@ Awaitable<Response> change_order(ApiContext& context, RequestContext request, Ch
     }
     if (!changed) co_return error_response(changed.error());
     publish_order(context, domain::to_string(changed->status), *changed);
-    co_return json_response(boost::beast::http::status::ok, order_json(*changed));
+    co_return json_text_response(boost::beast::http::status::ok, order_json(*changed));
 }
 
 }  // namespace
@@ -81,7 +81,7 @@ Awaitable<Response> get_order(ApiContext& context, RequestContext request) {
         unchanged.set(boost::beast::http::field::etag, etag);
         co_return unchanged;
     }
-    auto response = json_response(boost::beast::http::status::ok, order_json(*order));
+    auto response = json_text_response(boost::beast::http::status::ok, order_json(*order));
     response.set(boost::beast::http::field::etag, etag);
     response.set(boost::beast::http::field::cache_control, "private, no-cache");
     co_return response;

@@ -118,7 +118,7 @@ Awaitable<Response> purchase(ApiContext& context, RequestContext request) {
     context.purchases.accepted();
     publish_order(context, "reserved", *order);
     if (context.engine_persists_orders) publish_order(context, "persisted", *order);
-    co_return json_response(boost::beast::http::status::accepted, order_json(*order));
+    co_return json_text_response(boost::beast::http::status::accepted, order_json(*order));
 }
 
 }  // namespace flashsale::api

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "api/json_body.h"
 #include "api/views.h"
 
 namespace flashsale::api {
@@ -17,9 +18,13 @@ std::string time_message(TimePoint now) {
     return json::serialize(json::object{{"type", "time"}, {"server_time_ms", to_unix_ms(now)}});
 }
 
-std::string order_message(std::string_view event, json::object order) {
-    return json::serialize(
-        json::object{{"type", "order"}, {"event", event}, {"order", std::move(order)}});
+std::string order_message(std::string_view event, std::string_view order_json_text) {
+    std::string message = R"({"type":"order","event":)";
+    append_json_string(message, event);
+    message += R"(,"order":)";
+    message += order_json_text;
+    message += '}';
+    return message;
 }
 
 std::string sale_message(std::string_view event, json::object sale) {

@@ -18,7 +18,8 @@ namespace flashsale::api {
 
 std::string hello_message(std::string_view user_id, TimePoint now);
 std::string time_message(TimePoint now);
-std::string order_message(std::string_view event, boost::json::object order);
+// `order_json_text`: the order as order_json renders it.
+std::string order_message(std::string_view event, std::string_view order_json_text);
 std::string sale_message(std::string_view event, boost::json::object sale);
 
 // Tells the order's buyer; `event` is the new status, or "persisted".

@@ -2,6 +2,8 @@
 // returns a sale or an order returns the same shape.
 #pragma once
 
+#include <string>
+
 #include <boost/json/object.hpp>
 
 #include "admission/sale_directory.h"
@@ -18,6 +20,7 @@ boost::json::object sale_json(const stock::SaleView& view, TimePoint now);
 // (`entry` may be nullptr: nothing refused yet on this node).
 boost::json::object sale_stats_json(const stock::SaleView& view, TimePoint now,
                                     const admission::SaleEntry* entry);
-boost::json::object order_json(const domain::Order& order);
+// An order as JSON text.
+std::string order_json(const domain::Order& order);
 
 }  // namespace flashsale::api

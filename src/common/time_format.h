@@ -13,6 +13,8 @@ namespace flashsale {
 
 // Always "YYYY-MM-DDTHH:MM:SS.mmmZ": UTC, milliseconds. Expects a year in 1970..9999.
 std::string format_rfc3339(TimePoint t);
+// The same, appended to `out`.
+void append_rfc3339(std::string& out, TimePoint t);
 
 // RFC 3339 date-time: 'T' or 't' between date and time, seconds required, an optional fraction
 // of 1-9 digits (truncated to milliseconds), then 'Z', 'z' or a +HH:MM / -HH:MM offset.

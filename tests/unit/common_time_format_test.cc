@@ -37,6 +37,12 @@ TEST(FormatRfc3339, FixedShapeInUtcWithMilliseconds) {
     EXPECT_EQ(format_rfc3339(at(9999, 12, 31, 23, 59, 59, 999)), "9999-12-31T23:59:59.999Z");
 }
 
+TEST(FormatRfc3339, AppendsToWhatIsThere) {
+    std::string out = R"({"at":")";
+    append_rfc3339(out, from_unix_ms(1'700'000'000'123));
+    EXPECT_EQ(out, R"({"at":"2023-11-14T22:13:20.123Z)");
+}
+
 TEST(ParseRfc3339, AcceptsUtcForms) {
     EXPECT_EQ(parse_ok("2023-11-14T22:13:20Z"), from_unix_ms(1'700'000'000'000));
     EXPECT_EQ(parse_ok("2023-11-14t22:13:20z"), from_unix_ms(1'700'000'000'000));
