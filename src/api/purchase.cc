@@ -99,7 +99,7 @@ Awaitable<Response> purchase(ApiContext& context, RequestContext request) {
         context.purchases.refused(known.error().code);
         co_return error_response(known.error());
     }
-    const std::string ip = request.remote_address.to_string();
+    const std::string_view ip = request.remote_ip;
     auto view = request_view(context, admission::Action::kPurchase, reserve.sale_id,
                              reserve.user_id, ip, {purchase->token, purchase->queue_ticket});
     if (auto verdict = context.admission.check(view); !verdict) {

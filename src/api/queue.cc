@@ -47,7 +47,7 @@ Awaitable<Response> join_queue(ApiContext& context, RequestContext request) {
 
     const auto* sale = context.admission.directory().find(sale_id);
     // A blocked buyer or address does not get a place in line either.
-    const std::string ip = request.remote_address.to_string();
+    const std::string_view ip = request.remote_ip;
     const auto view = request_view(context, admission::Action::kToken, sale_id, *user, ip);
     if (auto verdict = context.admission.blacklist().check(view); !verdict) {
         context.admission.count(verdict.reason, sale);

@@ -90,7 +90,7 @@ Awaitable<Response> issue_token(ApiContext& context, RequestContext request) {
     auto known = co_await std::move(learning);
     if (!known) co_return error_response(known.error());
 
-    const std::string ip = request.remote_address.to_string();
+    const std::string_view ip = request.remote_ip;
     auto view = request_view(context, admission::Action::kToken, sale_id, *user, ip,
                              {{}, answer->queue_ticket});
     if (auto verdict = context.admission.check(view); !verdict) {

@@ -51,16 +51,15 @@ std::string new_order_id(TimePoint now) {
 
     // 128 bits as 26 base32 digits, most significant first; the number is read as if it had two
     // leading zero bits (26 * 5 = 130), so the first digit holds 3 bits.
-    auto bit = [&bytes](int index) {  // index 0 is the most significant of the 130 bits
-        int position = index - 2;
-        if (position < 0) return 0;
-        return (bytes[position / 8] >> (7 - position % 8)) & 1;
-    };
+    // The number in two halves, shifted right five bits per digit from the last digit up.
+    std::uint64_t upper = 0, lower = 0;
+    for (int i = 0; i < 8; ++i) upper = (upper << 8) | bytes[i];
+    for (int i = 8; i < 16; ++i) lower = (lower << 8) | bytes[i];
     std::string id(26, '0');
-    for (int digit = 0; digit < 26; ++digit) {
-        int value = 0;
-        for (int b = 0; b < 5; ++b) value = (value << 1) | bit(digit * 5 + b);
-        id[digit] = kAlphabet[static_cast<std::size_t>(value)];
+    for (int digit = 25; digit >= 0; --digit) {
+        id[digit] = kAlphabet[static_cast<std::size_t>(lower & 31)];
+        lower = (lower >> 5) | (upper << 59);
+        upper >>= 5;
     }
     return id;
 }

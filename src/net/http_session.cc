@@ -146,7 +146,7 @@ private:
     beast::flat_buffer buffer_;
     std::string head_;  // the last response's status line and fields, kept for its capacity
     std::optional<http::request_parser<http::string_body>> parser_;
-    asio::ip::address remote_address_;
+    std::string remote_ip_;
     SteadyClock::time_point started_;
     ProtocolError error_ = ProtocolError::kBadRequest;  // set when a read ends in kError
     SteadyClock::time_point deadline_at_ = SteadyClock::time_point::max();  // max: disarmed
@@ -163,7 +163,7 @@ HttpSession::HttpSession(std::shared_ptr<ServerState> state, std::size_t worker,
       stream_(std::move(socket)),
       deadline_(stream_.get_executor()) {
     boost::system::error_code ec;
-    remote_address_ = stream_.socket().remote_endpoint(ec).address();
+    remote_ip_ = stream_.socket().remote_endpoint(ec).address().to_string();
     state_->sessions[worker_].insert(this);
 }
 
@@ -377,7 +377,7 @@ asio::awaitable<void> HttpSession::upgrade(Request request) {
         co_return;
     }
     const std::string_view route = match.pattern;
-    RequestContext context{request, std::move(match.params), route, remote_address_, worker_};
+    RequestContext context{request, std::move(match.params), route, remote_ip_, worker_};
     auto upgrading = (*match.upgrade)(std::move(context));
     auto accepted = co_await std::move(upgrading);
     if (!accepted.handler) {
@@ -409,7 +409,7 @@ asio::awaitable<void> HttpSession::refuse_upgrade(Response response, std::string
 asio::awaitable<std::optional<Response>> HttpSession::call_handler(RouteMatch match,
                                                                    Request request) {
     RequestContext context{std::move(request), std::move(match.params), match.pattern,
-                           remote_address_, worker_};
+                           remote_ip_, worker_};
     try {
         co_return co_await (*match.handler)(std::move(context));
     } catch (const std::exception& e) {

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -42,7 +41,9 @@ struct RequestContext {
     // The matched pattern, e.g. "/api/v1/sales/{id}"; the router owns the storage and outlives
     // every request it dispatches, so this stays valid while the handler runs.
     std::string_view route;
-    boost::asio::ip::address remote_address;
+    // The peer's address as text ("127.0.0.1", "::1"), written once per connection: the
+    // session owns it and outlives the handler.
+    std::string_view remote_ip;
     std::size_t worker = 0;  // the worker thread the connection lives on
 };
 

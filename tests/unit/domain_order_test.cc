@@ -54,5 +54,12 @@ TEST(OrderId, UniqueTimeOrderedAndUrlSafe) {
     EXPECT_EQ(ids.size(), 10000u);
 }
 
+// The first ten digits are the 48 bits of milliseconds (after two zero bits), in Crockford's
+// base32: an id tells when its order was taken.
+TEST(OrderId, StartsWithItsMillisecondsInBase32) {
+    EXPECT_EQ(new_order_id(from_unix_ms(1'700'000'000'000)).substr(0, 10), "01HF7YAT00");
+    EXPECT_EQ(new_order_id(from_unix_ms(0)).substr(0, 10), "0000000000");
+}
+
 }  // namespace
 }  // namespace flashsale::domain

@@ -49,7 +49,7 @@ asio::awaitable<Response> echo(RequestContext context) {
 asio::awaitable<Response> parts(RequestContext context) {
     co_return text("id=" + std::string(context.params.get("id")) +
                    ";part=" + std::string(context.params.get("part")) +
-                   ";from=" + context.remote_address.to_string());
+                   ";from=" + std::string(context.remote_ip));
 }
 
 // Answers after {ms} milliseconds with the target, so that order is visible.
