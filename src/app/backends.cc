@@ -60,7 +60,8 @@ public:
     }
 
     void start() override {
-        for (auto& sale : store_->load_sales()) engine_.restore(sale, store_->load_orders(sale.id));
+        for (auto& sale : store_->load_sales()) engine_.restore(std::move(sale));
+        store_->for_each_order([this](const domain::Order& order) { engine_.restore(order); });
         writer_.start();
         engine_.start();
     }

@@ -171,7 +171,7 @@ void append_element(std::string& literal, std::optional<std::string_view> value)
 // A run of reservations (OrderReserved entries), as kReserve with one array per column.
 Query reservations_query(const std::vector<const domain::JournalEntry*>& run) {
     std::array<std::string, 8> columns;
-    for (auto& column : columns) column = "{";
+    for (auto& column : columns) column.push_back('{');  // not = "{": GCC 12 warns wrongly (-Wrestrict)
     for (const domain::JournalEntry* entry : run) {
         const domain::Order* o = &std::get<domain::OrderReserved>(*entry).order;
         if (o->status != domain::OrderStatus::kReserved) {

@@ -334,6 +334,12 @@ std::vector<domain::Order> SqliteOrderStore::load_orders(std::string_view sale_i
     return orders;
 }
 
+void SqliteOrderStore::for_each_order(const std::function<void(const domain::Order&)>& visit) {
+    ReaderLease lease(*this);
+    Statement select(lease.db(), fmt::format("SELECT {} FROM orders ORDER BY id", kOrderColumns));
+    while (select.step()) visit(read_order(select));
+}
+
 std::optional<domain::Order> SqliteOrderStore::find_order(std::string_view order_id) {
     ReaderLease lease(*this);
     Statement select(lease.db(),

@@ -34,7 +34,10 @@ public:
     // Each read may run concurrently with apply() and with other reads: it takes a connection
     // of its own from the store's reader pool and sees the last committed state.
     std::vector<domain::Sale> load_sales() override;
+    // A scan of every order: no index leads with the sale (schema version 4). Tests and tools.
     std::vector<domain::Order> load_orders(std::string_view sale_id) override;
+    // One pass in id order, which is time order.
+    void for_each_order(const std::function<void(const domain::Order&)>& visit) override;
     std::optional<domain::Order> find_order(std::string_view order_id) override;
     SaleCounts counts(std::string_view sale_id) override;
     // At most kViolationsPerCheckMax rows per row check (I2, I3, I4, I6): enough to diagnose.

@@ -8,7 +8,7 @@
 namespace flashsale::orders::sqlite {
 
 // The schema version this build writes and reads.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 int schema_version(Database& db);
 

@@ -1,6 +1,7 @@
 #include "stock/memory_stock_engine.h"
 
 #include <functional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -38,10 +40,20 @@ MemoryStockEngine::Shard& MemoryStockEngine::shard_for(const std::string& sale_i
     return *shards_[std::hash<std::string>{}(sale_id) % shards_.size()];
 }
 
-void MemoryStockEngine::restore(domain::Sale sale, const std::vector<domain::Order>& orders) {
-    auto book = std::make_unique<SaleBook>(sale);
-    for (const auto& order : orders) book->restore(order);
-    shard_for(sale.id).books[sale.id] = std::move(book);
+void MemoryStockEngine::restore(domain::Sale sale) {
+    auto& books = shard_for(sale.id).books;
+    const auto id = sale.id;
+    books[id] = std::make_unique<SaleBook>(std::move(sale));
+}
+
+void MemoryStockEngine::restore(const domain::Order& order) {
+    auto& books = shard_for(order.sale_id).books;
+    const auto book = books.find(order.sale_id);
+    if (book == books.end()) {
+        throw std::runtime_error(
+            fmt::format("order {} belongs to sale {}, which is not stored", order.id, order.sale_id));
+    }
+    book->second->restore(order);
 }
 
 // Runs `decide` on the shard's thread; when the decision carries a journal entry, appends it

@@ -30,7 +30,9 @@ public:
     ~MemoryStockEngine() override;
 
     // Start-up only, before start(): rebuilds a sale from its stored orders (oldest first).
-    void restore(domain::Sale sale, const std::vector<domain::Order>& orders);
+    // Before start(): a stored sale, then each of its stored orders (its book must exist).
+    void restore(domain::Sale sale);
+    void restore(const domain::Order& order);
     // Starts the expiry sweepers; stop() ends them (call it before the executors stop).
     void start();
     void stop();
