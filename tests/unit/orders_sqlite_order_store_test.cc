@@ -209,6 +209,29 @@ TEST_F(SqliteOrderStoreTest, OversellIsRefusedByTheCheckAndNothingOfTheBatchStay
     EXPECT_EQ(stored_sold(file_, "s1"), 2);
 }
 
+// A batch over several sales moves each sale's sold once; an oversell of any one
+// of them refuses the whole batch.
+TEST_F(SqliteOrderStoreTest, ABatchOverSeveralSalesMovesEachSoldOrNone) {
+    SqliteOrderStore store(file_);
+    store.apply(std::vector{saved(make_sale("s1", 5, 5)), saved(make_sale("s2", 5, 5)),
+                            saved(make_sale("s-3", 2, 5))});
+    auto cancelled = make_order("o3", "s2", "u1", 2);
+    store.apply(std::vector{reserved(make_order("o1", "s1", "u1", 3)), reserved(cancelled),
+                            reserved(make_order("o2", "s1", "u2", 1)),
+                            reserved(make_order("o4", "s-3", "u1", 2))});
+    store.apply(std::vector{transitioned(cancelled, OrderStatus::kCancelled),
+                            reserved(make_order("o5", "s2", "u3", 1))});
+    EXPECT_EQ(stored_sold(file_, "s1"), 4);
+    EXPECT_EQ(stored_sold(file_, "s2"), 1);
+    EXPECT_EQ(stored_sold(file_, "s-3"), 2);
+    auto message = message_of(store, {reserved(make_order("o6", "s1", "u3", 1)),
+                                      reserved(make_order("o7", "s-3", "u2", 1))});
+    EXPECT_THAT(message, HasSubstr("CHECK constraint failed"));
+    EXPECT_FALSE(store.find_order("o6").has_value());
+    EXPECT_EQ(stored_sold(file_, "s1"), 4);
+    EXPECT_EQ(stored_sold(file_, "s-3"), 2);
+}
+
 TEST_F(SqliteOrderStoreTest, DuplicateIdempotencyKeyAndUnknownSaleAreRefused) {
     SqliteOrderStore store(file_);
     store.apply(std::vector{saved(make_sale("s1", 10, 5))});
