@@ -60,8 +60,8 @@ public:
     }
 
     void start() override {
-        for (auto& sale : store_->load_sales()) engine_.restore(std::move(sale));
-        store_->for_each_order([this](const domain::Order& order) { engine_.restore(order); });
+        store_->load_all([this](domain::Sale sale) { engine_.restore(std::move(sale)); },
+                         [this](const domain::Order& order) { engine_.restore(order); });
         writer_.start();
         engine_.start();
     }

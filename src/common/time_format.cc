@@ -131,7 +131,9 @@ void append_rfc3339(std::string& out, TimePoint t) {
     const hh_mm_ss<milliseconds> time{t - day};
     char text[] = "YYYY-MM-DDTHH:MM:SS.mmmZ";
     const auto put = [&text](std::size_t at, std::size_t width, long long value) {
-        for (std::size_t i = width; i-- > 0; value /= 10) text[at + i] = static_cast<char>('0' + value % 10);
+        for (std::size_t i = width; i-- > 0; value /= 10) {
+            text[at + i] = static_cast<char>('0' + value % 10);
+        }
     };
     put(0, 4, static_cast<int>(date.year()));
     put(5, 2, static_cast<unsigned>(date.month()));

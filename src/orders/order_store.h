@@ -71,12 +71,16 @@ public:
     virtual std::vector<domain::Sale> load_sales() = 0;
     // Every order of a sale, oldest first: the state the stock engine rebuilds itself from.
     virtual std::vector<domain::Order> load_orders(std::string_view sale_id) = 0;
-    // Every order of every sale, each sale's oldest first, one at a time: how the embedded
-    // engine restores itself without holding every order at once. By default a load_orders
-    // per sale; a store that cannot find a sale's orders cheaply reads them all in one pass.
-    virtual void for_each_order(const std::function<void(const domain::Order&)>& visit) {
-        for (const auto& sale : load_sales()) {
-            for (const auto& order : load_orders(sale.id)) visit(order);
+    // Every sale, then every order of every sale (each sale's oldest first), one at a time:
+    // how the embedded engine restores itself without holding every order at once. By default
+    // a load_orders per sale; a store that cannot find a sale's orders cheaply reads them all
+    // in one pass.
+    virtual void load_all(const std::function<void(domain::Sale)>& on_sale,
+                          const std::function<void(const domain::Order&)>& on_order) {
+        const auto sales = load_sales();
+        for (const auto& sale : sales) on_sale(sale);
+        for (const auto& sale : sales) {
+            for (const auto& order : load_orders(sale.id)) on_order(order);
         }
     }
     virtual std::optional<domain::Order> find_order(std::string_view order_id) = 0;

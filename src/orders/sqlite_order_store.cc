@@ -334,10 +334,12 @@ std::vector<domain::Order> SqliteOrderStore::load_orders(std::string_view sale_i
     return orders;
 }
 
-void SqliteOrderStore::for_each_order(const std::function<void(const domain::Order&)>& visit) {
+void SqliteOrderStore::load_all(const std::function<void(domain::Sale)>& on_sale,
+                                const std::function<void(const domain::Order&)>& on_order) {
+    for (auto& sale : load_sales()) on_sale(std::move(sale));
     ReaderLease lease(*this);
     Statement select(lease.db(), fmt::format("SELECT {} FROM orders ORDER BY id", kOrderColumns));
-    while (select.step()) visit(read_order(select));
+    while (select.step()) on_order(read_order(select));
 }
 
 std::optional<domain::Order> SqliteOrderStore::find_order(std::string_view order_id) {

@@ -36,9 +36,11 @@ public:
     std::vector<domain::Sale> load_sales() override;
     // A scan of every order: no index leads with the sale (schema version 4). Tests and tools.
     std::vector<domain::Order> load_orders(std::string_view sale_id) override;
-    // One pass in id order, which is time order.
-    void for_each_order(const std::function<void(const domain::Order&)>& visit) override;
+    // The orders in one pass, in id order, which is time order.
+    void load_all(const std::function<void(domain::Sale)>& on_sale,
+                  const std::function<void(const domain::Order&)>& on_order) override;
     std::optional<domain::Order> find_order(std::string_view order_id) override;
+    // A scan of every order too.
     SaleCounts counts(std::string_view sale_id) override;
     // At most kViolationsPerCheckMax rows per row check (I2, I3, I4, I6): enough to diagnose.
     std::vector<Violation> verify(std::optional<std::string> sale_id) override;

@@ -100,7 +100,7 @@ CREATE INDEX orders_sale_status ON orders (sale_id, status);
 // range, so a batch of orders spread over many sales dirtied one index page per sale and wrote
 // it to the WAL at every commit: 10,000 sales at once cost a fifth of the single-sale rate,
 // and the index some 8% even for one sale. Nothing on a hot path read it: the embedded engine
-// restores itself in one pass over the orders in id order (SqliteOrderStore::for_each_order).
+// restores itself in one pass over the orders in id order (SqliteOrderStore::load_all).
 constexpr std::string_view kVersion4 = R"sql(
 DROP INDEX orders_sale_status;
 )sql";

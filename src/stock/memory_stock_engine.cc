@@ -11,8 +11,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
 #include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace flashsale::stock {
@@ -50,8 +50,8 @@ void MemoryStockEngine::restore(const domain::Order& order) {
     auto& books = shard_for(order.sale_id).books;
     const auto book = books.find(order.sale_id);
     if (book == books.end()) {
-        throw std::runtime_error(
-            fmt::format("order {} belongs to sale {}, which is not stored", order.id, order.sale_id));
+        throw std::runtime_error(fmt::format("order {} belongs to sale {}, which is not stored",
+                                             order.id, order.sale_id));
     }
     book->second->restore(order);
 }

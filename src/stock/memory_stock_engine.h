@@ -29,8 +29,8 @@ public:
                       MemoryEngineOptions options = {});
     ~MemoryStockEngine() override;
 
-    // Start-up only, before start(): rebuilds a sale from its stored orders (oldest first).
-    // Before start(): a stored sale, then each of its stored orders (its book must exist).
+    // Start-up only, before start(): a stored sale, then each of its stored orders, oldest
+    // first (the order's sale must be restored already).
     void restore(domain::Sale sale);
     void restore(const domain::Order& order);
     // Starts the expiry sweepers; stop() ends them (call it before the executors stop).

@@ -91,7 +91,7 @@ TEST_F(SqliteOrderStoreTest, AppliedBatchesSurviveReopen) {
 
 // The embedded engine restores itself from this one pass: every order of every sale, once,
 // in id (time) order, and no index on the sale is kept up to date for it.
-TEST_F(SqliteOrderStoreTest, ForEachOrderVisitsEveryOrderOfEverySaleOnceInIdOrder) {
+TEST_F(SqliteOrderStoreTest, LoadAllVisitsEveryOrderOfEverySaleOnceInIdOrder) {
     auto first = make_order("o1", "s1", "u1", 1);
     auto second = make_order("o2", "s2", "u1", 2);
     auto third = make_order("o3", "s1", "u2", 1, "key-3");
@@ -103,7 +103,7 @@ TEST_F(SqliteOrderStoreTest, ForEachOrderVisitsEveryOrderOfEverySaleOnceInIdOrde
     }
     SqliteOrderStore store(file_, true);
     std::vector<std::pair<std::string, std::string>> seen;
-    store.for_each_order([&seen](const domain::Order& order) {
+    store.load_all([](domain::Sale) {}, [&seen](const domain::Order& order) {
         seen.emplace_back(order.id, std::string(domain::to_string(order.status)));
     });
     EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{
