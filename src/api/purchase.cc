@@ -71,17 +71,30 @@ Result<Purchase> read_purchase(const ApiContext& context, const RequestContext& 
                     std::move(body->token), std::move(body->queue_ticket)};
 }
 
+// The funnel's gates for a buyer whose sale this node knows.
+admission::Verdict admit(ApiContext& context, const RequestContext& request,
+                         const Purchase& purchase) {
+    const auto& reserve = purchase.reserve;
+    auto view = request_view(context, admission::Action::kPurchase, reserve.sale_id,
+                             reserve.user_id, request.remote_ip,
+                             {purchase.token, purchase.queue_ticket});
+    return context.admission.check(view);
+}
+
 // The engine refused a single unit as sold out: nothing is left, and this node's gate answers
 // the next ones itself.
-void learn_from_refusal(ApiContext& context, const stock::ReserveRequest& reserve,
+void learn_from_refusal(ApiContext& context, std::string_view sale_id, std::int32_t quantity,
                         const Error& error) {
-    if (error.code == Errc::kSoldOut && reserve.quantity == 1) {
-        context.admission.directory().learn_sold_out(reserve.sale_id);
+    if (error.code == Errc::kSoldOut && quantity == 1) {
+        context.admission.directory().learn_sold_out(std::string(sale_id));
     }
 }
 
 }  // namespace
 
+// A coroutine's locals live in its frame, and Asio recycles frames only up to about 1 KiB:
+// a larger one costs an aligned allocation on every purchase. The gates' views and other
+// short-lived values therefore stay in the plain functions above, on the stack.
 Awaitable<Response> purchase(ApiContext& context, RequestContext request) {
     if (auto early = check_sale_early(context, request, admission::Action::kPurchase); !early) {
         context.purchases.refused(admission::errc_of(early.reason));
@@ -99,19 +112,17 @@ Awaitable<Response> purchase(ApiContext& context, RequestContext request) {
         context.purchases.refused(known.error().code);
         co_return error_response(known.error());
     }
-    const std::string_view ip = request.remote_ip;
-    auto view = request_view(context, admission::Action::kPurchase, reserve.sale_id,
-                             reserve.user_id, ip, {purchase->token, purchase->queue_ticket});
-    if (auto verdict = context.admission.check(view); !verdict) {
+    if (auto verdict = admit(context, request, *purchase); !verdict) {
         context.purchases.refused(admission::errc_of(verdict.reason));
         co_return refusal_response(verdict);
     }
     auto in_flight = context.admission.shedding().enter();
-    const stock::ReserveRequest asked{reserve.sale_id, reserve.user_id, reserve.quantity, {}};
+    const std::int32_t quantity = reserve.quantity;
     auto reserving = context.stock.reserve(std::move(reserve));
     auto order = co_await std::move(reserving);
     if (!order) {
-        learn_from_refusal(context, asked, order.error());
+        // The reservation's strings went to the engine; the path still names the sale.
+        learn_from_refusal(context, request.params.get("id"), quantity, order.error());
         context.purchases.refused(order.error().code);
         co_return error_response(order.error());
     }

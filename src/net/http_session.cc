@@ -128,10 +128,11 @@ private:
     std::optional<ReadOutcome> parse_buffered();
     asio::awaitable<ReadOutcome> read_body();
     ReadOutcome classify(boost::system::error_code ec);
-    asio::awaitable<Answer> dispatch(Request request);
+    asio::awaitable<void> dispatch(const Request& request, Answer& answer);
     asio::awaitable<void> upgrade(Request request);
     asio::awaitable<void> refuse_upgrade(Response response, std::string_view route);
-    asio::awaitable<std::optional<Response>> call_handler(RouteMatch match, Request request);
+    asio::awaitable<bool> call_handler(RouteMatch& match, const Request& request,
+                                       Response& response);
     asio::awaitable<bool> write(Response& response, std::string_view route);
     void arm_deadline(std::chrono::milliseconds timeout);
     void disarm_deadline();
@@ -206,7 +207,7 @@ asio::awaitable<void> HttpSession::serve() {
                 co_return;
             }
             keep_alive = request.keep_alive();
-            answer = co_await dispatch(std::move(request));
+            co_await dispatch(request, answer);
         }
         keep_alive = keep_alive && !answer.close && !state_->draining.load();
         finish(answer.response, version, keep_alive);
@@ -331,35 +332,37 @@ HttpSession::ReadOutcome HttpSession::classify(boost::system::error_code ec) {
     return ReadOutcome::kClose;  // reset, aborted and other socket errors
 }
 
-asio::awaitable<HttpSession::Answer> HttpSession::dispatch(Request request) {
+// Fills the answer in place. The request lives in serve's frame until the answer is written.
+asio::awaitable<void> HttpSession::dispatch(const Request& request, Answer& answer) {
     const std::string_view target(request.target().data(), request.target().size());
     RouteMatch match = state_->router.match(request.method(), target);
     const unsigned version = request.version();
+    const auto answer_error = [&](ProtocolError error, std::string_view route, bool close) {
+        answer = Answer{state_->error_response(error, version), route, close};
+    };
     switch (match.outcome) {
         case RouteMatch::Outcome::kBadRequest:
-            co_return Answer{state_->error_response(ProtocolError::kBadRequest, version),
-                             kUnmatched, true};
+            answer_error(ProtocolError::kBadRequest, kUnmatched, true);
+            co_return;
         case RouteMatch::Outcome::kNotFound:
-            co_return Answer{state_->error_response(ProtocolError::kNotFound, version), kUnmatched};
-        case RouteMatch::Outcome::kMethodNotAllowed: {
-            Answer answer{state_->error_response(ProtocolError::kMethodNotAllowed, version),
-                          kUnmatched};
+            answer_error(ProtocolError::kNotFound, kUnmatched, false);
+            co_return;
+        case RouteMatch::Outcome::kMethodNotAllowed:
+            answer_error(ProtocolError::kMethodNotAllowed, kUnmatched, false);
             answer.response.set(http::field::allow, match.allow);
-            co_return answer;
-        }
+            co_return;
         case RouteMatch::Outcome::kFound:
             break;
     }
     if (match.upgrade != nullptr) {
-        co_return Answer{state_->error_response(ProtocolError::kUpgradeRequired, version),
-                         match.pattern};
+        answer_error(ProtocolError::kUpgradeRequired, match.pattern, false);
+        co_return;
     }
-    const std::string_view route = match.pattern;
-    auto response = co_await call_handler(std::move(match), std::move(request));
-    if (!response) {
-        co_return Answer{state_->error_response(ProtocolError::kInternal, version), route};
+    answer.route = match.pattern;
+    auto handling = call_handler(match, request, answer.response);
+    if (!co_await std::move(handling)) {
+        answer.response = state_->error_response(ProtocolError::kInternal, version);
     }
-    co_return Answer{std::move(*response), route};
 }
 
 // The connection becomes a WebSocket, or gets the refusal and is closed: after an upgrade
@@ -405,19 +408,20 @@ asio::awaitable<void> HttpSession::refuse_upgrade(Response response, std::string
     if (written) co_await linger_and_close(stream_, state_->limits.linger_timeout);
 }
 
-// Empty when the handler threw: the caller answers 500 and the connection stays usable.
-asio::awaitable<std::optional<Response>> HttpSession::call_handler(RouteMatch match,
-                                                                   Request request) {
-    RequestContext context{std::move(request), std::move(match.params), match.pattern,
-                           remote_ip_, worker_};
+// False when the handler threw: the caller answers 500 and the connection stays usable.
+asio::awaitable<bool> HttpSession::call_handler(RouteMatch& match, const Request& request,
+                                                Response& response) {
+    RequestContext context{request, std::move(match.params), match.pattern, remote_ip_, worker_};
     try {
-        co_return co_await (*match.handler)(std::move(context));
+        auto handling = (*match.handler)(std::move(context));
+        response = co_await std::move(handling);
+        co_return true;
     } catch (const std::exception& e) {
         spdlog::error("handler for {} threw: {}", match.pattern, e.what());
     } catch (...) {
         spdlog::error("handler for {} threw a non-standard exception", match.pattern);
     }
-    co_return std::nullopt;
+    co_return false;
 }
 
 // One gather write of the head and the body, bounded by request_timeout.

@@ -34,9 +34,11 @@ struct RouteParams {
     }
 };
 
-// What a handler receives, by value: it owns the request for as long as it runs.
+// What a handler receives, by value. The session owns the request and awaits the handler, so
+// the reference stays valid for as long as the handler runs; a handler that starts work which
+// outlives it copies what that work needs.
 struct RequestContext {
-    Request request;
+    const Request& request;
     RouteParams params;
     // The matched pattern, e.g. "/api/v1/sales/{id}"; the router owns the storage and outlives
     // every request it dispatches, so this stays valid while the handler runs.

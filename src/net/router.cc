@@ -131,9 +131,10 @@ void Router::insert(std::unique_ptr<Route> route) {
     routes_.push_back(std::move(route));
 }
 
-// The route has as many segments as the path.
+// The route has as many segments as the path. Compared from the end: routes of one length
+// share their leading segments ("api", "v1") and differ mostly in the last one.
 bool Router::matches(const Route& route, const PathSegments& path) {
-    for (std::size_t i = 0; i < path.size(); ++i) {
+    for (std::size_t i = path.size(); i-- > 0;) {
         if (!route.segments[i].capture && route.segments[i].text != path[i]) {
             return false;
         }
