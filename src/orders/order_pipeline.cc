@@ -112,9 +112,17 @@ void OrderPipeline::run() {
             std::this_thread::sleep_for(options_.store_retry);
             continue;
         }
-        if (metrics_.lag) metrics_.lag->set(static_cast<double>(lag()));
+        measure_lag_when_due();
         if (applied == 0) std::this_thread::sleep_for(options_.idle_wait);
     }
+}
+
+void OrderPipeline::measure_lag_when_due() {
+    if (metrics_.lag == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < lag_due_) return;
+    metrics_.lag->set(static_cast<double>(lag()));
+    lag_due_ = now + options_.lag_interval;
 }
 
 std::size_t OrderPipeline::pass() {
@@ -165,17 +173,23 @@ void OrderPipeline::claim_abandoned(const std::string& sale_id) {
 
 std::size_t OrderPipeline::consume(const std::string& sale_id, SaleCursor& cursor) {
     bool leased = take_lease(sale_id);
-    if (leased && !cursor.leased) claim_abandoned(sale_id);
+    if (leased && !cursor.leased) {
+        claim_abandoned(sale_id);
+        cursor.unacknowledged = true;
+    }
     cursor.leased = leased;
     if (!leased) return 0;
 
     auto events = layout::keys_of(sale_id).events;
     auto batch = std::to_string(options_.batch_max);
-    // Our own unacknowledged entries first (claimed ones, or a batch whose commit failed), in
-    // stream order; then new ones.
-    for (const char* from : {"0", ">"}) {
+    // Our own unacknowledged entries first, in stream order, when there may be some; then new
+    // ones. Skipping the first read when there are none saves a round trip on nearly every pass.
+    for (const std::string_view from : {"0", ">"}) {
+        const bool own = from == "0";
+        if (own && !cursor.unacknowledged) continue;
         auto read = redis_.execute({"XREADGROUP", "GROUP", std::string(layout::kConsumerGroup),
-                                    options_.consumer, "COUNT", batch, "STREAMS", events, from});
+                                    options_.consumer, "COUNT", batch, "STREAMS", events,
+                                    std::string(from)});
         if (!read) return 0;
         if (read->is_error()) {
             // NOGROUP: the stream and its group are gone (Redis lost them); the next pass
@@ -184,12 +198,22 @@ std::size_t OrderPipeline::consume(const std::string& sale_id, SaleCursor& curso
             return 0;
         }
         const auto* entries = entries_of(*read);
-        if (entries != nullptr && !entries->empty()) return apply_batch(sale_id, *read);
+        if (entries == nullptr || entries->empty()) {
+            if (own) cursor.unacknowledged = false;
+            continue;
+        }
+        cursor.unacknowledged = true;  // should the store fail, these wait in Redis for us
+        const auto handled = apply_batch(sale_id, *read);
+        const bool acknowledged = acknowledge(sale_id, handled);
+        // A batch of our own may have more behind it: those are read until none come back.
+        if (!own) cursor.unacknowledged = !acknowledged;
+        return handled.size();
     }
     return 0;
 }
 
-std::size_t OrderPipeline::apply_batch(const std::string& sale_id, const RedisReply& reply) {
+// The ids of the entries it took care of: applied, already applied, or parked.
+std::vector<std::string> OrderPipeline::apply_batch(const std::string& sale_id, const RedisReply& reply) {
     const auto& entries = *entries_of(reply);
     std::vector<domain::JournalEntry> batch;
     std::vector<std::string> ids;
@@ -225,8 +249,7 @@ std::size_t OrderPipeline::apply_batch(const std::string& sale_id, const RedisRe
         }
     }
     if (metrics_.applied) metrics_.applied->inc(batch.size());
-    acknowledge(sale_id, ids);
-    return ids.size();
+    return ids;
 }
 
 void OrderPipeline::tell(const domain::JournalEntry& applied) const {
@@ -250,15 +273,18 @@ void OrderPipeline::park(const std::string& sale_id, const RedisReply& entry,
 
 // Acknowledges what the database now holds, then trims the stream below it: with the lease,
 // every older entry is acknowledged already.
-void OrderPipeline::acknowledge(const std::string& sale_id, const std::vector<std::string>& ids) {
-    if (ids.empty()) return;
+// False when the acknowledgement failed.
+bool OrderPipeline::acknowledge(const std::string& sale_id, const std::vector<std::string>& ids) {
+    if (ids.empty()) return true;
     auto events = layout::keys_of(sale_id).events;
     clients::Command ack{"XACK", events, std::string(layout::kConsumerGroup)};
     ack.insert(ack.end(), ids.begin(), ids.end());
     // Should the acknowledgement be lost, the entries come again and are applied as no-ops.
-    warn_on_failure(redis_.execute(std::move(ack)), "acknowledging entries");
+    const auto acknowledged = redis_.execute(std::move(ack));
+    warn_on_failure(acknowledged, "acknowledging entries");
     warn_on_failure(redis_.execute({"XTRIM", events, "MINID", next_id(ids.back())}),
                     "trimming a stream");
+    return acknowledged && !acknowledged->is_error();
 }
 
 }  // namespace flashsale::orders

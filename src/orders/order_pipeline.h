@@ -34,6 +34,8 @@ struct PipelineOptions {
     std::chrono::milliseconds idle_wait{5};        // pause when a pass found nothing
     std::chrono::milliseconds lease{3000};         // a sale's lease, renewed each pass
     std::chrono::milliseconds store_retry{200};    // pause after the store failed
+    // How often the lag gauge is measured: an XLEN per sale, which every pass paid before.
+    std::chrono::milliseconds lag_interval{1000};
 };
 
 // Each one optional; the registry that made them outlives the pipeline.
@@ -68,24 +70,31 @@ public:
 private:
     struct SaleCursor {
         bool leased = false;  // held the lease at the last pass
+        // Entries delivered to this consumer may wait unacknowledged: claimed from another
+        // one, or a batch whose commit or acknowledgement failed. Until a read of them comes
+        // back empty, each pass reads them before new ones.
+        bool unacknowledged = true;
     };
 
     void run();
+    void measure_lag_when_due();
     void tell(const domain::JournalEntry& applied) const;
     stock::OrderObserver observer_;
     std::size_t consume(const std::string& sale_id, SaleCursor& cursor);
     bool take_lease(const std::string& sale_id);
     void release_leases();
     void claim_abandoned(const std::string& sale_id);
-    std::size_t apply_batch(const std::string& sale_id, const clients::RedisReply& entries);
+    std::vector<std::string> apply_batch(const std::string& sale_id,
+                                         const clients::RedisReply& entries);
     void park(const std::string& sale_id, const clients::RedisReply& entry, const std::string& why);
-    void acknowledge(const std::string& sale_id, const std::vector<std::string>& ids);
+    bool acknowledge(const std::string& sale_id, const std::vector<std::string>& ids);
 
     clients::BlockingRedis redis_;
     OrderStore& store_;
     const PipelineOptions options_;
     const PipelineMetrics metrics_;
     std::map<std::string, SaleCursor> cursors_;
+    std::chrono::steady_clock::time_point lag_due_{};  // the pipeline thread's only
     std::atomic<bool> stopping_{false};
     std::thread thread_;
 };

@@ -359,6 +359,35 @@ TEST_F(PipelineCrashTest, ConsumerKilledMidBatchTenTimesAppliesEveryEntryOnce) {
     EXPECT_EQ(redis_cli(backend(), {"XLEN", events}), "0") << "acknowledged entries are trimmed";
 }
 
+// A consumer that read more entries than one batch and died before applying any: the one that
+// takes the sale over applies them all, a batch at a time, and then reads the new ones.
+TEST_F(PipelineCrashTest, TakeoverAppliesMoreAbandonedEntriesThanOneBatch) {
+    constexpr int kBought = 200;
+    create_sale("abandoned", kBought + 1, 1);
+    const StormTally counted = tally(
+        run_storm({.port = server().port(), .sale_id = "abandoned"},
+                  make_buyers("abandoned", kBought, server().options().jwt_secret)));
+    ASSERT_EQ(counted.accepted_units, kBought);
+    const auto events = "fs:{sale:abandoned}:events";
+    redis_cli(backend(), {"XGROUP", "CREATE", events, "orders", "0"});
+    redis_cli(backend(), {"XREADGROUP", "GROUP", "orders", "dead@elsewhere", "COUNT", "1000",
+                          "STREAMS", events, ">"});
+    const auto pending = redis_cli(backend(), {"XPENDING", events, "orders"});
+    ASSERT_EQ(pending.substr(0, pending.find('\n')), std::to_string(kBought + 1));  // + the sale
+
+    EnvOverrides env = backend().env();
+    env.emplace_back("FLASHSALE_ORDERS_PIPELINE_BATCH_MAX", "10");  // twenty batches and more
+    const int pid = spawn_process({flashsale_binary(), "consume"}, make_environment(env),
+                                  temp_dir() / "consume.log");
+    EXPECT_TRUE(wait_for_orders_in_database("abandoned", kBought));
+    // Then a new entry, which only a read of new entries finds.
+    EXPECT_TRUE(has_status(api().purchase("late", "abandoned"), 202));
+    EXPECT_TRUE(wait_for_orders_in_database("abandoned", kBought + 1));
+    ::kill(pid, SIGTERM);
+    wait_for_exit(pid, std::chrono::seconds(10));
+    EXPECT_EQ(redis_cli(backend(), {"XLEN", events}), "0") << "acknowledged entries are trimmed";
+}
+
 // A purchase whose reply never reached the buyer (the connection dropped) and its retry with
 // the same Idempotency-Key: one order, the same one, whichever node answers.
 TEST_F(ProductionTest, IdempotencyKeyRetryAfterALostReplyGivesTheSameOrder) {
