@@ -1,5 +1,6 @@
 // The route handlers, one file per resource (health.cc, admin_sales.cc, admin_blacklist.cc,
-// sales.cc, tokens.cc, purchase.cc, orders.cc). Each is a coroutine that takes its request by value; `context`
+// sales.cc, tokens.cc, purchase.cc, orders.cc). Each is a coroutine that takes its
+// RequestContext by value (the request in it is the session's, net/http_types.h); `context`
 // outlives every request. routes.cc binds them to methods and paths.
 #pragma once
 
