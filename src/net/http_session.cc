@@ -41,10 +41,14 @@ constexpr std::size_t kIdleReadBytes = 8 * 1024;
 constexpr std::size_t kDiscardReadBytes = 16 * 1024;
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 
-// Version and keep-alive follow the request; the length follows the body.
+// Version and keep-alive follow the request; the length follows the body. An HTTP/1.1 answer
+// that keeps the connection and has no Connection field is already right: Beast's keep_alive()
+// would parse and rewrite the field anyway, on every request.
 void finish(Response& response, unsigned version, bool keep_alive) {
     response.version(version);
-    response.keep_alive(keep_alive);
+    if (version != 11 || !keep_alive || response.count(http::field::connection) != 0) {
+        response.keep_alive(keep_alive);
+    }
     response.prepare_payload();
 }
 

@@ -467,6 +467,20 @@ TEST_F(HttpServerTest, Http10RequestGetsHttp10AnswerAndClose) {
     EXPECT_EQ(client.read_until_closed().error, asio::error::eof);
 }
 
+// HTTP/1.0 keeps a connection only when asked, and the answer must say so itself.
+TEST_F(HttpServerTest, Http10KeepAliveRequestGetsConnectionKeepAliveAndStaysOpen) {
+    start();
+    NetTestClient client(port());
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_FALSE(client.write("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+        const auto reply = client.read();
+        ASSERT_FALSE(reply.error) << "request " << i;
+        EXPECT_EQ(reply.response.version(), 10u);
+        EXPECT_EQ(reply.response[http::field::connection], "keep-alive");
+        EXPECT_EQ(reply.response.body(), "hello");
+    }
+}
+
 TEST(HttpServerListen, ThrowsWhenThePortIsTaken) {
     asio::io_context context;
     // No SO_REUSEPORT on this one, so the server's acceptors cannot share its port.
