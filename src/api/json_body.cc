@@ -73,16 +73,19 @@ Result<std::optional<std::int64_t>> read_integer(const json::object& object,
     auto found = object.find(field);
     if (found == object.end()) return std::optional<std::int64_t>{};
     const auto& value = found->value();
-    auto range = fmt::format("an integer from {} to {}", min, max);
+    // Formatted only for the error: every purchase body with a quantity comes through here.
+    const auto out_of_range = [&] {
+        return field_error(field, fmt::format("an integer from {} to {}", min, max));
+    };
     std::int64_t number = 0;
     if (value.is_int64()) {
         number = value.get_int64();
     } else if (value.is_uint64() && value.get_uint64() <= static_cast<std::uint64_t>(max)) {
         number = static_cast<std::int64_t>(value.get_uint64());
     } else {
-        return field_error(field, range);
+        return out_of_range();
     }
-    if (number < min || number > max) return field_error(field, range);
+    if (number < min || number > max) return out_of_range();
     return std::optional<std::int64_t>{number};
 }
 
