@@ -18,15 +18,6 @@ namespace {
 constexpr std::size_t kRestoreChunk = 200;  // orders per function call while rebuilding
 constexpr auto kDrainDeadline = std::chrono::seconds(30);
 
-clients::Command function_call(const char* name, const std::string& sale_id,
-                               const std::vector<std::string>& args = {}) {
-    auto keys = layout::function_keys(layout::keys_of(sale_id));
-    clients::Command command{"FCALL", name, std::to_string(keys.size())};
-    command.insert(command.end(), keys.begin(), keys.end());
-    command.insert(command.end(), args.begin(), args.end());
-    return command;
-}
-
 // An order status's place in the status machine: reserved comes before every other.
 bool is_older(domain::OrderStatus redis, domain::OrderStatus database) {
     return redis == domain::OrderStatus::kReserved && database != domain::OrderStatus::kReserved;
@@ -146,7 +137,8 @@ void Reconciler::compare_sale(const domain::Sale& sale, std::vector<Violation>& 
 }
 
 void Reconciler::rebuild(const domain::Sale& sale) {
-    expect_ok(redis_.execute(function_call("fs_begin_rebuild", sale.id)), "taking a sale out");
+    expect_ok(redis_.execute(layout::function_call("fs_begin_rebuild", sale.id)),
+              "taking a sale out");
     drain_stream(sale.id);
 
     // The definition too may have changed in the stream just drained.
@@ -154,8 +146,8 @@ void Reconciler::rebuild(const domain::Sale& sale) {
     for (auto& stored : store_.load_sales()) {
         if (stored.id == sale.id) definition = std::move(stored);
     }
-    expect_ok(redis_.execute(function_call("fs_restore_sale", sale.id,
-                                           layout::function_args(definition))),
+    expect_ok(redis_.execute(layout::function_call("fs_restore_sale", sale.id,
+                                                   layout::function_args(definition))),
               "restoring a sale");
 
     auto orders = store_.load_orders(sale.id);
@@ -164,10 +156,10 @@ void Reconciler::rebuild(const domain::Sale& sale) {
         for (std::size_t i = first; i < std::min(orders.size(), first + kRestoreChunk); ++i) {
             chunk.push_back(layout::order_to_json(orders[i]));
         }
-        expect_ok(redis_.execute(function_call("fs_restore_orders", sale.id, chunk)),
+        expect_ok(redis_.execute(layout::function_call("fs_restore_orders", sale.id, chunk)),
                   "restoring orders");
     }
-    expect_ok(redis_.execute(function_call("fs_end_rebuild", sale.id)), "reopening a sale");
+    expect_ok(redis_.execute(layout::function_call("fs_end_rebuild", sale.id)), "reopening a sale");
     spdlog::info("sale {} rebuilt from the database: {} orders", sale.id, orders.size());
 }
 

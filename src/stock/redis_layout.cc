@@ -1,5 +1,7 @@
 #include "stock/redis_layout.h"
 
+#include <array>
+
 #include <charconv>
 #include <unordered_map>
 
@@ -11,20 +13,39 @@ namespace json = boost::json;
 
 extern const char kFunctionLibrary[];  // redis_functions.cc, generated from redis/flashsale.lua
 
+namespace {
+
+// Built on every call to Redis: concatenation, without a format string to parse each time.
+std::string key_of(std::string_view sale_id, std::string_view part) {
+    std::string text;
+    text.reserve(sale_id.size() + part.size() + 10);
+    text.append("fs:{sale:").append(sale_id).append("}:").append(part);
+    return text;
+}
+
+// The parts of the six keys every function takes, in the order redis/flashsale.lua names them.
+constexpr std::array<std::string_view, 6> kFunctionKeyParts = {"sale",   "users",     "idem",
+                                                               "orders", "deadlines", "events"};
+
+}  // namespace
+
 SaleKeys keys_of(std::string_view sale_id) {
-    // Built on every call to Redis: concatenation, without a format string to parse each time.
-    auto key = [sale_id](std::string_view part) {
-        std::string text;
-        text.reserve(sale_id.size() + part.size() + 10);
-        text.append("fs:{sale:").append(sale_id).append("}:").append(part);
-        return text;
-    };
+    const auto key = [sale_id](std::string_view part) { return key_of(sale_id, part); };
     return {key("sale"),      key("users"),  key("idem"), key("orders"),
             key("deadlines"), key("events"), key("dead"), key("lease")};
 }
 
-std::vector<std::string> function_keys(const SaleKeys& keys) {
-    return {keys.sale, keys.users, keys.idem, keys.orders, keys.deadlines, keys.events};
+std::vector<std::string> function_call(std::string_view function, std::string_view sale_id,
+                                       std::vector<std::string> args) {
+    std::vector<std::string> command;
+    command.reserve(3 + kFunctionKeyParts.size() + args.size());
+    command.emplace_back("FCALL");
+    command.emplace_back(function);
+    command.push_back(std::to_string(kFunctionKeyParts.size()));
+    for (const auto part : kFunctionKeyParts) command.push_back(key_of(sale_id, part));
+    command.insert(command.end(), std::make_move_iterator(args.begin()),
+                   std::make_move_iterator(args.end()));
+    return command;
 }
 
 std::vector<std::string> definition_args(const domain::Sale& sale) {

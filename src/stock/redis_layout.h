@@ -35,8 +35,11 @@ struct SaleKeys {
 
 SaleKeys keys_of(std::string_view sale_id);
 
-// The six keys every function takes, in the order redis/flashsale.lua names them.
-std::vector<std::string> function_keys(const SaleKeys& keys);
+// FCALL of one of redis/flashsale.lua's functions on a sale: the six keys every function takes,
+// in the order the library names them, then `args`. Built without SaleKeys' other two keys:
+// this runs on every purchase.
+std::vector<std::string> function_call(std::string_view function, std::string_view sale_id,
+                                       std::vector<std::string> args = {});
 
 // A sale's definition as the functions take it after its id (name, stock, limit, price, start,
 // end, ttl, token, paused, pow, rate, burst).

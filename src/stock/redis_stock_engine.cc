@@ -122,12 +122,7 @@ void RedisStockEngine::know_sale(const std::string& sale_id) {
 // failover to a replica without them) gets them again, and the call is retried once.
 Awaitable<Result<RedisReply>> RedisStockEngine::call(std::string function, std::string sale_id,
                                                      std::vector<std::string> args) {
-    auto keys = layout::function_keys(layout::keys_of(sale_id));
-    clients::Command command{"FCALL", function, std::to_string(keys.size())};
-    command.insert(command.end(), std::make_move_iterator(keys.begin()),
-                   std::make_move_iterator(keys.end()));
-    command.insert(command.end(), std::make_move_iterator(args.begin()),
-                   std::make_move_iterator(args.end()));
+    auto command = layout::function_call(function, sale_id, std::move(args));
     auto first = redis_.execute(command);  // a copy: the command is sent again on a retry
     auto reply = co_await std::move(first);
     if (!reply || !is_function_missing(*reply)) co_return reply;

@@ -12,8 +12,17 @@ TEST(RedisLayoutTest, EveryKeyOfASaleCarriesItsHashTag) {
                             keys.events, keys.dead, keys.lease}) {
         EXPECT_NE(key.find("{sale:phone-1}"), std::string::npos) << key;
     }
-    EXPECT_EQ(function_keys(keys).size(), 6u);
     EXPECT_NE(keys_of("a").orders, keys_of("b").orders);
+}
+
+// The keys in the order redis/flashsale.lua names them (KEYS[1] .. KEYS[6]), then the arguments.
+TEST(RedisLayoutTest, FunctionCallNamesTheSixKeysInTheLibrarysOrder) {
+    const auto keys = keys_of("phone-1");
+    const std::vector<std::string> expected{
+        "FCALL",     "fs_reserve", "6",           keys.sale, keys.users, keys.idem,
+        keys.orders, keys.deadlines, keys.events, "alice",   "1"};
+    EXPECT_EQ(function_call("fs_reserve", "phone-1", {"alice", "1"}), expected);
+    EXPECT_EQ(function_call("fs_end_rebuild", "phone-1").size(), 9u);
 }
 
 TEST(RedisLayoutTest, OrderIdsCarryTheirSale) {
