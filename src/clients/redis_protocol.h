@@ -1,5 +1,5 @@
 // The RESP wire format of the Redis client: commands encoded as arrays of bulk strings, and
-// replies parsed by hiredis's reader and copied into RedisReply. No I/O here.
+// replies parsed by hiredis's reader straight into RedisReply. No I/O here.
 #pragma once
 
 #include <memory>

@@ -1,4 +1,4 @@
-// RedisReply: one RESP reply, owned and copied out of hiredis's reader. Scripts and functions
+// RedisReply: one RESP reply, owned, as hiredis's reader parsed it. Scripts and functions
 // answer with nested arrays of integers and bulk strings; errors are a kind of reply (a script
 // that refused), not a failed command.
 #pragma once
