@@ -72,6 +72,14 @@ void warn_on_failure(const Result<RedisReply>& reply, const char* what) {
     if (reply && reply->is_error()) spdlog::warn("order pipeline: {}: {}", what, reply->text);
 }
 
+// True once per interval; `due` is when it next is.
+bool is_due(std::chrono::steady_clock::time_point& due, std::chrono::milliseconds interval) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < due) return false;
+    due = now + interval;
+    return true;
+}
+
 }  // namespace
 
 OrderPipeline::OrderPipeline(clients::RedisOptions redis, OrderStore& store,
@@ -112,17 +120,14 @@ void OrderPipeline::run() {
             std::this_thread::sleep_for(options_.store_retry);
             continue;
         }
-        measure_lag_when_due();
+        if (metrics_.lag && is_due(lag_due_, options_.lag_interval)) {
+            metrics_.lag->set(static_cast<double>(lag()));
+        }
+        if (is_due(recheck_due_, options_.recheck_interval)) {
+            for (auto& [sale_id, cursor] : cursors_) cursor.unacknowledged = true;
+        }
         if (applied == 0) std::this_thread::sleep_for(options_.idle_wait);
     }
-}
-
-void OrderPipeline::measure_lag_when_due() {
-    if (metrics_.lag == nullptr) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now < lag_due_) return;
-    metrics_.lag->set(static_cast<double>(lag()));
-    lag_due_ = now + options_.lag_interval;
 }
 
 std::size_t OrderPipeline::pass() {
@@ -190,7 +195,12 @@ std::size_t OrderPipeline::consume(const std::string& sale_id, SaleCursor& curso
         auto read = redis_.execute({"XREADGROUP", "GROUP", std::string(layout::kConsumerGroup),
                                     options_.consumer, "COUNT", batch, "STREAMS", events,
                                     std::string(from)});
-        if (!read) return 0;
+        if (!read) {
+            // Redis may have delivered the entries before the connection broke: they would
+            // wait in this consumer's name, and only a read of our own finds them.
+            cursor.unacknowledged = true;
+            return 0;
+        }
         if (read->is_error()) {
             // NOGROUP: the stream and its group are gone (Redis lost them); the next pass
             // creates the group again, as for a sale seen for the first time.

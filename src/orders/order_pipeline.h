@@ -36,6 +36,9 @@ struct PipelineOptions {
     std::chrono::milliseconds store_retry{200};    // pause after the store failed
     // How often the lag gauge is measured: an XLEN per sale, which every pass paid before.
     std::chrono::milliseconds lag_interval{1000};
+    // How often each sale's own unacknowledged entries are read even when none are known of:
+    // a safety net under the cases the pipeline tracks (SaleCursor::unacknowledged).
+    std::chrono::milliseconds recheck_interval{1000};
 };
 
 // Each one optional; the registry that made them outlives the pipeline.
@@ -71,13 +74,12 @@ private:
     struct SaleCursor {
         bool leased = false;  // held the lease at the last pass
         // Entries delivered to this consumer may wait unacknowledged: claimed from another
-        // one, or a batch whose commit or acknowledgement failed. Until a read of them comes
-        // back empty, each pass reads them before new ones.
+        // one, a batch whose commit or acknowledgement failed, or a read whose reply was lost.
+        // Until a read of them comes back empty, each pass reads them before new ones.
         bool unacknowledged = true;
     };
 
     void run();
-    void measure_lag_when_due();
     void tell(const domain::JournalEntry& applied) const;
     stock::OrderObserver observer_;
     std::size_t consume(const std::string& sale_id, SaleCursor& cursor);
@@ -94,7 +96,9 @@ private:
     const PipelineOptions options_;
     const PipelineMetrics metrics_;
     std::map<std::string, SaleCursor> cursors_;
-    std::chrono::steady_clock::time_point lag_due_{};  // the pipeline thread's only
+    // The pipeline thread's only.
+    std::chrono::steady_clock::time_point lag_due_{};
+    std::chrono::steady_clock::time_point recheck_due_{};
     std::atomic<bool> stopping_{false};
     std::thread thread_;
 };

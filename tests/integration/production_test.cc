@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <functional>
@@ -386,6 +387,33 @@ TEST_F(PipelineCrashTest, TakeoverAppliesMoreAbandonedEntriesThanOneBatch) {
     ::kill(pid, SIGTERM);
     wait_for_exit(pid, std::chrono::seconds(10));
     EXPECT_EQ(redis_cli(backend(), {"XLEN", events}), "0") << "acknowledged entries are trimmed";
+}
+
+// Entries delivered in the running consumer's own name without its knowing, as when the reply
+// to its read was lost: it still finds them (it reads its own entries again every second).
+TEST_F(PipelineCrashTest, EntriesDeliveredBehindTheConsumersBackAreStillApplied) {
+    constexpr int kBought = 50;
+    create_sale("unseen", kBought, 1);
+    const int pid = spawn_process({flashsale_binary(), "consume"},
+                                  make_environment(backend().env()), temp_dir() / "consume.log");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (query(backend(), "SELECT count(*) FROM sales WHERE id = 'unseen'") != "1" &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid, SIGSTOP);  // consuming, and past its first read of its own entries
+    const StormTally counted = tally(
+        run_storm({.port = server().port(), .sale_id = "unseen"},
+                  make_buyers("unseen", kBought, server().options().jwt_secret)));
+    EXPECT_EQ(counted.accepted_units, kBought);
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    redis_cli(backend(), {"XREADGROUP", "GROUP", "orders", std::string("consume@") + host,
+                          "COUNT", "1000", "STREAMS", "fs:{sale:unseen}:events", ">"});
+    ::kill(pid, SIGCONT);
+    EXPECT_TRUE(wait_for_orders_in_database("unseen", kBought));
+    ::kill(pid, SIGTERM);
+    wait_for_exit(pid, std::chrono::seconds(10));
 }
 
 // A purchase whose reply never reached the buyer (the connection dropped) and its retry with
