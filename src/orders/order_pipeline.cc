@@ -281,19 +281,22 @@ void OrderPipeline::park(const std::string& sale_id, const RedisReply& entry,
     warn_on_failure(parked, "parking an entry");
 }
 
-// Acknowledges what the database now holds, then trims the stream below it: with the lease,
-// every older entry is acknowledged already.
+// Trims the stream below what the database now holds, then acknowledges it: with the lease,
+// every older entry is ours and applied already. Trimming first means a stop between the two
+// leaves entries acknowledged-to-be whose data is gone, which the next read of our own entries
+// finds and acknowledges; the other order left acknowledged entries in the stream that no read
+// returns, and a drain (`flashsale verify`) waited for them until its deadline.
 // False when the acknowledgement failed.
 bool OrderPipeline::acknowledge(const std::string& sale_id, const std::vector<std::string>& ids) {
     if (ids.empty()) return true;
     auto events = layout::keys_of(sale_id).events;
-    clients::Command ack{"XACK", events, std::string(layout::kConsumerGroup)};
-    ack.insert(ack.end(), ids.begin(), ids.end());
-    // Should the acknowledgement be lost, the entries come again and are applied as no-ops.
-    const auto acknowledged = redis_.execute(std::move(ack));
-    warn_on_failure(acknowledged, "acknowledging entries");
     warn_on_failure(redis_.execute({"XTRIM", events, "MINID", next_id(ids.back())}),
                     "trimming a stream");
+    clients::Command ack{"XACK", events, std::string(layout::kConsumerGroup)};
+    ack.insert(ack.end(), ids.begin(), ids.end());
+    // Should the acknowledgement be lost, the entries come again, without their data.
+    const auto acknowledged = redis_.execute(std::move(ack));
+    warn_on_failure(acknowledged, "acknowledging entries");
     return acknowledged && !acknowledged->is_error();
 }
 

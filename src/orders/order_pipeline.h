@@ -7,7 +7,7 @@
 // Redis took them; a node that takes over a sale first claims what a dead consumer left
 // unacknowledged (XAUTOCLAIM). Entries are applied in batches, one transaction each, and
 // acknowledged only after the commit; the store ignores an entry it has already applied, so a
-// redelivery is harmless (I4). The stream is trimmed only below what is acknowledged. Entries
+// redelivery is harmless (I4). The stream is trimmed only below what the database holds. Entries
 // the database refuses (a constraint: a bug or tampering, never load) are parked in the sale's
 // dead-letter stream and counted. A store that is down is retried with backoff; entries wait
 // in Redis meanwhile.
