@@ -223,7 +223,8 @@ std::size_t OrderPipeline::consume(const std::string& sale_id, SaleCursor& curso
 }
 
 // The ids of the entries it took care of: applied, already applied, or parked.
-std::vector<std::string> OrderPipeline::apply_batch(const std::string& sale_id, const RedisReply& reply) {
+std::vector<std::string> OrderPipeline::apply_batch(const std::string& sale_id,
+                                                    const RedisReply& reply) {
     const auto& entries = *entries_of(reply);
     std::vector<domain::JournalEntry> batch;
     std::vector<std::string> ids;
