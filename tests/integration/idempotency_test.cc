@@ -81,5 +81,24 @@ TEST_F(IdempotencyTest, ReplayAfterCancelStillNamesTheSameOrder) {
     EXPECT_TRUE(stop_and_verify());
 }
 
+// Any visible ASCII is a key, JSON's own quote and escapes included: the engines that keep the
+// order as JSON (the Redis engine's function writes it by hand) must keep the key intact.
+TEST_F(IdempotencyTest, KeyWithJsonEscapesReplaysTheSameOrderAfterRestart) {
+    const std::string key = R"(q"uote\back/slash{[]},:)";
+    ASSERT_TRUE(has_status(api().create_sale(open_sale(kSaleId, 5, 5)), 201));
+    const HttpResponse first = api().purchase("ida", kSaleId, 1, key);
+    ASSERT_TRUE(has_status(first, 202));
+    const std::string order_id = first.string_field("order_id").value_or("");
+    EXPECT_EQ(api().purchase("ida", kSaleId, 1, key).string_field("order_id"), order_id);
+
+    ASSERT_TRUE(stop_and_verify());
+    ASSERT_TRUE(server().restart());
+    const HttpResponse replay = api().purchase("ida", kSaleId, 1, key);
+    ASSERT_TRUE(has_status(replay, 202));
+    EXPECT_EQ(replay.string_field("order_id"), order_id) << replay.describe();
+    EXPECT_EQ(int_at(api().stats(kSaleId), {"sold"}), 1);
+    EXPECT_TRUE(stop_and_verify());
+}
+
 }  // namespace
 }  // namespace flashsale::testing
