@@ -23,7 +23,9 @@ CommandResult run_verify(const std::filesystem::path& data_dir,
         args.push_back("--sale");
         args.push_back(*sale_id);
     }
-    return run_flashsale(std::move(args));
+    // Longer than the reconciler's 30 s drain deadline, so that a stream that does not drain
+    // fails with verify's own message instead of a killed verify.
+    return run_flashsale(std::move(args), {}, std::chrono::seconds(60));
 }
 
 ::testing::AssertionResult verify_is_clean(const std::filesystem::path& data_dir,
