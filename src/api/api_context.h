@@ -7,6 +7,7 @@
 #include <string>
 
 #include "admission/funnel.h"
+#include "api/read_coalescer.h"
 #include "common/clock.h"
 #include "common/jwt.h"
 #include "common/metrics.h"
@@ -63,6 +64,8 @@ struct ApiContext {
     bool engine_persists_orders = true;
     std::size_t watches_max = 16;  // sales one WebSocket may watch
     PushMetrics pushes{metrics};
+    // GET sale's reads of the engine, shared by the requests for one sale that arrive together.
+    ReadCoalescer<Result<stock::SaleView>> sale_views;
 };
 
 }  // namespace flashsale::api
