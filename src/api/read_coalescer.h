@@ -34,6 +34,7 @@ class ReadCoalescer {
 public:
     // `fetch` is called as `fetch()` and returns an awaitable of T; it is called at most once
     // per read, and only by the read that leads a flight. Throws what a shared fetch threw.
+    // The caller keeps `key` and `fetch`'s captures alive until the awaitable completes.
     template <class Fetch>
     boost::asio::awaitable<T> read(const std::string& key, Fetch fetch) {
         auto executor = co_await boost::asio::this_coro::executor;

@@ -105,7 +105,9 @@ local function reserve(keys, args)
     if now >= sale['end'] then return refuse(keys, 'ended', 'refused_ended') end
     if sale.paused == '1' then return refuse(keys, 'paused', 'refused_not_started') end
     local held = tonumber(redis.call('HGET', keys[2], user) or '0')
-    if held + quantity > sale.limit then return refuse(keys, 'limit_reached', 'refused_limit_reached') end
+    if held + quantity > sale.limit then
+        return refuse(keys, 'limit_reached', 'refused_limit_reached')
+    end
     if quantity > sale.stock - sale.reserved - sale.paid then
         return refuse(keys, 'sold_out', 'refused_sold_out')
     end
