@@ -22,16 +22,21 @@ local function field_number(key, field)
     return tonumber(redis.call('HGET', key, field) or '0')
 end
 
+-- Turns the sale hash's numeric fields, read as strings, into numbers (a missing one is 0).
+local function with_numbers(sale)
+    for _, name in ipairs({'stock', 'limit', 'start', 'end', 'ttl', 'reserved', 'paid', 'seq'}) do
+        sale[name] = tonumber(sale[name] or '0')
+    end
+    return sale
+end
+
 -- The sale's definition and counters as a Lua table, or nil when it is missing.
 local function load_sale(key)
     local flat = redis.call('HGETALL', key)
     if #flat == 0 then return nil end
     local sale = {}
     for i = 1, #flat, 2 do sale[flat[i]] = flat[i + 1] end
-    for _, name in ipairs({'stock', 'limit', 'start', 'end', 'ttl', 'reserved', 'paid'}) do
-        sale[name] = tonumber(sale[name] or '0')
-    end
-    return sale
+    return with_numbers(sale)
 end
 
 -- Appends a change to the sale's stream as number `seq` of the sale's own event counter.
@@ -74,11 +79,8 @@ local kReserveFields = {'state', 'stock', 'limit', 'start', 'end', 'ttl', 'reser
 local function load_for_reserve(key)
     local values = redis.call('HMGET', key, unpack(kReserveFields))
     local sale = {}
-    for i, name in ipairs(kReserveFields) do sale[name] = values[i] or nil end
-    for _, name in ipairs({'stock', 'limit', 'start', 'end', 'ttl', 'reserved', 'paid', 'seq'}) do
-        sale[name] = tonumber(sale[name] or '0')
-    end
-    return sale
+    for i, name in ipairs(kReserveFields) do sale[name] = values[i] or nil end  -- false: missing
+    return with_numbers(sale)
 end
 
 -- The order as JSON, the same document cjson.encode makes. Integers are formatted as integers
