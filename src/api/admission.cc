@@ -35,10 +35,10 @@ TimePoint view_time(const ApiContext& context, const stock::SaleView& view) {
     return view.engine_now == TimePoint{} ? context.clock.now() : view.engine_now;
 }
 
-void learn(ApiContext& context, const stock::SaleView& view) {
+const admission::SaleEntry& learn(ApiContext& context, const stock::SaleView& view) {
     auto facts = facts_of(view);
     facts.engine_now = view_time(context, view);
-    context.admission.directory().learn(view.sale.id, facts, context.clock.now());
+    return context.admission.directory().learn(view.sale.id, facts, context.clock.now());
 }
 
 Awaitable<Status> learn_sale(ApiContext& context, std::string sale_id) {
@@ -141,10 +141,8 @@ void tell_time(ApiContext& context, SaleRefresher::State& state) {
 }
 
 void observe(ApiContext& context, SaleRefresher::State& state, const stock::SaleView& view) {
-    learn(context, view);
-    if (const auto* entry = context.admission.directory().find(view.sale.id)) {
-        context.admission.waiting_room().observe(view.sale.id, *entry, view_time(context, view));
-    }
+    const auto& entry = learn(context, view);
+    context.admission.waiting_room().observe(view.sale.id, entry, view_time(context, view));
     tell_watchers(context, state, view);
 }
 

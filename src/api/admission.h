@@ -19,8 +19,8 @@
 namespace flashsale::api {
 
 admission::SaleFacts facts_of(const stock::SaleView& view);
-// Records the view in the directory (and the engine clock offset with it).
-void learn(ApiContext& context, const stock::SaleView& view);
+// Records the view in the directory (and the engine clock offset with it); returns the entry.
+const admission::SaleEntry& learn(ApiContext& context, const stock::SaleView& view);
 // The time a view was taken on the engine's clock (this node's clock if the engine gives none).
 TimePoint view_time(const ApiContext& context, const stock::SaleView& view);
 

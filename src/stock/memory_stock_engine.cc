@@ -1,6 +1,7 @@
 #include "stock/memory_stock_engine.h"
 
 #include <functional>
+#include <queue>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -19,11 +20,25 @@ namespace flashsale::stock {
 
 namespace asio = boost::asio;
 
+// Everything below is touched on the shard's executor only (or before the engine starts).
 struct MemoryStockEngine::Shard {
     explicit Shard(asio::any_io_executor executor) : executor(executor), sweeper(executor) {}
+
+    // Books by their earliest reservation deadline, so that a sweep visits only the books with
+    // something due: with 10,000 sales, a walk over every book ten times a second cost a few
+    // percent of the core in cache misses. The heap holds an entry at each book's current
+    // earliest deadline, pushed whenever that deadline moves; older entries are only early
+    // visits that find nothing due.
+    using Due = std::pair<TimePoint, SaleBook*>;  // books are never removed, so never dangle
+    void schedule_if_moved(SaleBook& book, std::optional<TimePoint> before) {
+        auto after = book.next_deadline();
+        if (after && after != before) due.emplace(*after, &book);
+    }
+
     asio::any_io_executor executor;
     asio::steady_timer sweeper;
-    std::unordered_map<std::string, std::unique_ptr<SaleBook>> books;  // touched on executor only
+    std::unordered_map<std::string, std::unique_ptr<SaleBook>> books;
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
 };
 
 MemoryStockEngine::MemoryStockEngine(std::vector<asio::any_io_executor> shard_executors,
@@ -42,18 +57,22 @@ MemoryStockEngine::Shard& MemoryStockEngine::shard_for(const std::string& sale_i
 
 void MemoryStockEngine::restore(domain::Sale sale) {
     auto& books = shard_for(sale.id).books;
+    FS_CHECK(!books.contains(sale.id));  // the store holds each sale once
     const auto id = sale.id;
     books[id] = std::make_unique<SaleBook>(std::move(sale));
 }
 
 void MemoryStockEngine::restore(const domain::Order& order) {
-    auto& books = shard_for(order.sale_id).books;
-    const auto book = books.find(order.sale_id);
-    if (book == books.end()) {
+    auto& shard = shard_for(order.sale_id);
+    const auto found = shard.books.find(order.sale_id);
+    if (found == shard.books.end()) {
         throw std::runtime_error(fmt::format("order {} belongs to sale {}, which is not stored",
                                              order.id, order.sale_id));
     }
-    book->second->restore(order);
+    auto& book = *found->second;
+    const auto deadline = book.next_deadline();
+    book.restore(order);
+    shard.schedule_if_moved(book, deadline);
 }
 
 // Runs `decide` on the shard's thread; when the decision carries a journal entry, appends it
@@ -92,7 +111,11 @@ Awaitable<Result<T>> MemoryStockEngine::with_book(std::string sale_id, Act act) 
         if (found == shard.books.end()) {
             return Decision<T>{make_error(Errc::kNotFound, "no such sale"), std::nullopt};
         }
-        return act(*found->second);
+        auto& book = *found->second;
+        const auto deadline = book.next_deadline();
+        auto decision = act(book);
+        shard.schedule_if_moved(book, deadline);
+        return decision;
     };
     return decide_on_shard<T>(shard, std::move(decide));
 }
@@ -165,7 +188,8 @@ Awaitable<std::vector<SaleView>> MemoryStockEngine::list() {
             return Decision<std::vector<SaleView>>{std::move(found), std::nullopt};
         };
         auto part = co_await decide_on_shard<std::vector<SaleView>>(*shard, std::move(collect));
-        views.insert(views.end(), part->begin(), part->end());
+        views.insert(views.end(), std::make_move_iterator(part->begin()),
+                     std::make_move_iterator(part->end()));
     }
     co_return views;
 }
@@ -210,10 +234,17 @@ Awaitable<void> MemoryStockEngine::sweep_expired(Shard& shard) {
         shard.sweeper.expires_after(options_.expiry_sweep_interval);
         auto [error] = co_await shard.sweeper.async_wait(asio::as_tuple(asio::use_awaitable));
         if (error || stopping_) break;
-        auto now = clock_.now();
-        for (auto& [id, book] : shard.books) {
-            for (auto& entry : book->expire_due(now)) append_expiry(std::move(entry));
-        }
+        expire_due(shard, clock_.now());
+    }
+}
+
+void MemoryStockEngine::expire_due(Shard& shard, TimePoint now) {
+    while (!shard.due.empty() && shard.due.top().first <= now) {
+        auto& book = *shard.due.top().second;
+        shard.due.pop();
+        const auto deadline = book.next_deadline();
+        for (auto& entry : book.expire_due(now)) append_expiry(std::move(entry));
+        shard.schedule_if_moved(book, deadline);
     }
 }
 

@@ -59,6 +59,7 @@ private:
     template <class T, class Act>
     Awaitable<Result<T>> with_book(std::string sale_id, Act act);
     Awaitable<void> sweep_expired(Shard& shard);
+    void expire_due(Shard& shard, TimePoint now);
     void append_expiry(domain::JournalEntry entry);
 
     std::vector<std::unique_ptr<Shard>> shards_;

@@ -174,6 +174,11 @@ Decision<domain::Sale> SaleBook::update(const domain::SalePatch& patch) {
     return {next, domain::SaleSaved{next}};
 }
 
+std::optional<TimePoint> SaleBook::next_deadline() const {
+    if (deadlines_.empty()) return std::nullopt;
+    return deadlines_.top().first;
+}
+
 SaleView SaleBook::view() const { return view_; }
 
 }  // namespace flashsale::stock

@@ -37,6 +37,9 @@ public:
     std::vector<domain::JournalEntry> expire_due(TimePoint now);
     Decision<domain::Sale> update(const domain::SalePatch& patch);
 
+    // The earliest deadline of a live reservation, or of one paid or cancelled since (which
+    // expire_due skips); nullopt when there is none.
+    std::optional<TimePoint> next_deadline() const;
     SaleView view() const;
     const domain::Sale& sale() const { return view_.sale; }
 

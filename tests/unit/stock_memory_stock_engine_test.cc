@@ -142,6 +142,58 @@ TEST_F(MemoryEngineTest, SweeperExpiresReservationsAndStockReturns) {
     EXPECT_EQ(await(engine_->pay("s", order->id)).error().code, Errc::kInvalidTransition);
 }
 
+// The sweep visits only books with something due (Shard::due); every way a book's earliest
+// deadline moves must reach that schedule: a first reservation, a shorter TTL that puts a new
+// deadline before the old ones, an order restored at startup, and the sweep itself.
+TEST_F(MemoryEngineTest, SweeperExpiresEachReservationAtItsOwnDeadline) {
+    auto restored_sale = sale("restored", 10, 10);
+    engine_->restore(restored_sale);
+    const auto now = clock_.now();
+    engine_->restore(domain::Order{.id = "o-restored", .sale_id = "restored", .user_id = "u",
+                                   .quantity = 1, .status = domain::OrderStatus::kReserved,
+                                   .created_at = now, .expires_at = now + 3s,
+                                   .updated_at = now});
+    engine_->start();
+    auto long_sale = sale("long", 10, 10);
+    long_sale.reservation_ttl_s = 10;
+    auto short_sale = sale("short", 10, 10);
+    short_sale.reservation_ttl_s = 2;
+    ASSERT_TRUE(await(engine_->create_sale(long_sale)).ok());
+    ASSERT_TRUE(await(engine_->create_sale(short_sale)).ok());
+    ASSERT_TRUE(await(engine_->reserve({"long", "u", 1, ""})).ok());   // due at +10 s
+    ASSERT_TRUE(await(engine_->reserve({"short", "u", 1, ""})).ok());  // due at +2 s
+    auto cancelled = await(engine_->reserve({"short", "v", 1, ""}));
+    ASSERT_TRUE(cancelled.ok());
+    ASSERT_TRUE(await(engine_->cancel("short", cancelled->id)).ok());  // a stale deadline
+    domain::SalePatch shorter;
+    shorter.reservation_ttl_s = 1;
+    ASSERT_TRUE(await(engine_->update_sale("long", shorter)).ok());
+    ASSERT_TRUE(await(engine_->reserve({"long", "v", 1, ""})).ok());  // due at +1 s, first
+    auto expired = [this](const std::string& sale_id) {
+        return await(engine_->view(sale_id))->expired;
+    };
+    auto after = [this](std::chrono::milliseconds step) {
+        clock_.advance(step);
+        std::this_thread::sleep_for(150ms);  // several sweep intervals
+    };
+    after(1500ms);
+    EXPECT_EQ(expired("long"), 1) << "the shorter TTL's reservation, due before the first one";
+    EXPECT_EQ(expired("short"), 0);
+    EXPECT_EQ(expired("restored"), 0);
+    after(1000ms);
+    EXPECT_EQ(expired("short"), 1) << "the cancelled reservation does not expire as well";
+    EXPECT_EQ(await(engine_->view("short"))->cancelled, 1);
+    EXPECT_EQ(expired("restored"), 0);
+    after(1000ms);
+    EXPECT_EQ(expired("restored"), 1) << "an order restored at startup expires too";
+    EXPECT_EQ(expired("long"), 1);
+    after(7000ms);
+    EXPECT_EQ(expired("long"), 2);
+    for (const auto* id : {"long", "short", "restored"}) {
+        EXPECT_EQ(await(engine_->view(id))->reserved, 0) << id;
+    }
+}
+
 TEST_F(MemoryEngineTest, ListSeesSalesOnEveryShard) {
     for (int i = 0; i < 10; ++i) {
         ASSERT_TRUE(await(engine_->create_sale(sale("s" + std::to_string(i), 1, 1))).ok());
