@@ -77,7 +77,7 @@ void Statement::bind_int64(int index, std::int64_t value) {
 }
 
 void Statement::bind_text(int index, std::string_view value) {
-    if (sqlite3_bind_text64(statement_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+    if (sqlite3_bind_text64(statement_, index, value.data(), value.size(), SQLITE_STATIC,
                             SQLITE_UTF8) != SQLITE_OK) {
         fail();
     }

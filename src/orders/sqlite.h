@@ -42,7 +42,10 @@ public:
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
-    // Indexes start at 1, as in SQL (?1, ?2, ...). Text is copied.
+    // Indexes start at 1, as in SQL (?1, ?2, ...). Text is not copied: it must stay alive and
+    // unchanged until the statement is reset (run() and any failure reset it). Copying each
+    // bound string, and freeing the copies at the reset, was a tenth of the group-commit
+    // writer's instructions per order.
     void bind_int64(int index, std::int64_t value);
     void bind_text(int index, std::string_view value);
     void bind_null(int index);
