@@ -89,7 +89,8 @@ def markdown(results):
             "| reference | requests/s |", "|---|---|",
             f"| nginx `return 200`, 1 worker, wrk -t1 -c{args['connections']}"
             f"{_best_of(refs.get('nginx_wrk_runs'))} | {nginx:.0f} |",
-            f"| nginx `return 200`, flashsale-bench (same connections) | "
+            f"| nginx `return 200`, flashsale-bench (same connections, taking turns with wrk)"
+            f"{_best_of(refs.get('nginx_bench_runs'))} | "
             f"{refs.get('nginx_bench_rps', 0):.0f} ({100 * refs.get('bench_vs_wrk', 0):.0f}% "
             "of wrk; target >= 90%) |",
             f"| redis-benchmark -c50, EVALSHA of the seed articles' Lua stock script "
