@@ -232,6 +232,30 @@ TEST_F(SqliteOrderStoreTest, ABatchOverSeveralSalesMovesEachSoldOrNone) {
     EXPECT_EQ(stored_sold(file_, "s-3"), 2);
 }
 
+// The writer remembers where each sale's row is. SQLite may renumber the rows of such a table
+// (a VACUUM may, says its documentation); here another connection swaps two sales' rows, and
+// the sold of each sale must still land on that sale's row.
+TEST_F(SqliteOrderStoreTest, SoldLandsOnTheRightSaleAfterTheRowsMoved) {
+    SqliteOrderStore store(file_);
+    store.apply(std::vector{saved(make_sale("s1", 5, 5)), saved(make_sale("s2", 5, 5))});
+    store.apply(std::vector{reserved(make_order("o1", "s1", "u1", 1)),
+                            reserved(make_order("o2", "s2", "u1", 2))});
+    const auto rowid_of_s1 = query_int(file_, "SELECT rowid FROM sales WHERE id = 's1'");
+    const auto rowid_of_s2 = query_int(file_, "SELECT rowid FROM sales WHERE id = 's2'");
+    {
+        sqlite::Database other(file_, SQLITE_OPEN_READWRITE);
+        other.exec(fmt::format("UPDATE sales SET rowid = 1000 WHERE id = 's1'; "
+                               "UPDATE sales SET rowid = {} WHERE id = 's2'; "
+                               "UPDATE sales SET rowid = {} WHERE id = 's1'",
+                               rowid_of_s1, rowid_of_s2));
+    }
+    ASSERT_EQ(query_int(file_, "SELECT rowid FROM sales WHERE id = 's2'"), rowid_of_s1);
+    store.apply(std::vector{reserved(make_order("o3", "s1", "u2", 1)),
+                            reserved(make_order("o4", "s2", "u2", 2))});
+    EXPECT_EQ(stored_sold(file_, "s1"), 2);
+    EXPECT_EQ(stored_sold(file_, "s2"), 4);
+}
+
 TEST_F(SqliteOrderStoreTest, DuplicateIdempotencyKeyAndUnknownSaleAreRefused) {
     SqliteOrderStore store(file_);
     store.apply(std::vector{saved(make_sale("s1", 10, 5))});
