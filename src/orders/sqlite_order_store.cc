@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <limits>
+#include <memory>
+#include <span>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -21,6 +24,10 @@ using sqlite::Database;
 using sqlite::Statement;
 
 constexpr int kBusyTimeoutMs = 5000;
+// Orders per INSERT statement: each statement run opens its cursors and closes its statement
+// transaction, a third of an order's insert when done row by row.
+constexpr std::size_t kInsertRowsMax = 16;
+constexpr int kInsertParametersPerRow = 8;
 constexpr std::size_t kIdleReadersMax = 8;
 
 constexpr std::string_view kOrderColumns =
@@ -105,13 +112,20 @@ struct SqliteOrderStore::Writer {
     void apply_entry(const domain::OrderTransitioned& entry);
     void apply_entry(const domain::Barrier&) {}  // writes nothing: durable with its batch
     void add_sold(const std::string& sale_id, std::int64_t delta);
+    void flush_inserts();
+    Statement& insert_orders(std::size_t rows);
     void flush_sold();
     bool add_sold_by_rowid(const std::string& sale_id, std::int64_t delta);
     void rollback() noexcept;
 
     std::unique_ptr<Database> db;  // declared first: outlives the statements
-    Statement begin, commit, upsert_sale, insert_order, add_sold_to_sale, transition;
+    Statement begin, commit, upsert_sale, add_sold_to_sale, transition;
     Statement find_sale_rowid, add_sold_at_rowid;
+    // INSERT statements of 1 to kInsertRowsMax orders, prepared when first needed.
+    std::array<std::unique_ptr<Statement>, kInsertRowsMax + 1> insert_statements;
+    // The batch's reservations not inserted yet (they live in the batch being applied). They
+    // go in before any other entry, so that everything reaches the database in journal order.
+    std::vector<const domain::Order*> pending_inserts;
     // Each sale's change of `sold` within the batch, written once per sale before the commit
     // (and before any sale row is rewritten, so its CHECK sees the same numbers as before).
     std::unordered_map<std::string, std::int64_t> sold_deltas;
@@ -138,9 +152,6 @@ SqliteOrderStore::Writer::Writer(std::unique_ptr<Database> database)
                                    "rate_limit_per_s = excluded.rate_limit_per_s, "
                                    "rate_limit_burst = excluded.rate_limit_burst",
                                    kSaleColumns)),
-      insert_order(*db, fmt::format("INSERT INTO orders ({}) VALUES (?1, ?2, ?3, ?4, 'reserved', "
-                                    "?5, ?6, ?7, ?8)",
-                                    kOrderColumns)),
       add_sold_to_sale(*db, "UPDATE sales SET sold = sold + ?2 WHERE id = ?1"),
       transition(*db,
                  "UPDATE orders SET status = ?2, updated_at_ms = ?3 "
@@ -153,8 +164,10 @@ void SqliteOrderStore::Writer::apply(std::span<const domain::JournalEntry> batch
     begin.run();
     try {
         for (const auto& entry : batch) {
+            if (!std::holds_alternative<domain::OrderReserved>(entry)) flush_inserts();
             std::visit([this](const auto& alternative) { apply_entry(alternative); }, entry);
         }
+        flush_inserts();
         flush_sold();
         commit.run();
     } catch (const StoreError&) {
@@ -191,20 +204,49 @@ void SqliteOrderStore::Writer::apply_entry(const domain::OrderReserved& entry) {
         throw StoreError(fmt::format("order {} journaled as reserved with status {} (a bug)",
                                      order.id, domain::to_string(order.status)));
     }
-    insert_order.bind_text(1, order.id);
-    insert_order.bind_text(2, order.sale_id);
-    insert_order.bind_text(3, order.user_id);
-    insert_order.bind_int64(4, order.quantity);
-    insert_order.bind_int64(5, to_unix_ms(order.created_at));
-    insert_order.bind_int64(6, to_unix_ms(order.expires_at));
-    insert_order.bind_int64(7, to_unix_ms(order.updated_at));
-    if (order.idempotency_key.empty()) {
-        insert_order.bind_null(8);
-    } else {
-        insert_order.bind_text(8, order.idempotency_key);
-    }
-    insert_order.run();
+    pending_inserts.push_back(&order);
     add_sold(order.sale_id, order.quantity);
+}
+
+void SqliteOrderStore::Writer::flush_inserts() {
+    std::span<const domain::Order* const> rest(pending_inserts);
+    while (!rest.empty()) {
+        const auto rows = rest.first(std::min(rest.size(), kInsertRowsMax));
+        auto& insert = insert_orders(rows.size());
+        int at = 0;
+        for (const auto* order : rows) {
+            insert.bind_text(++at, order->id);
+            insert.bind_text(++at, order->sale_id);
+            insert.bind_text(++at, order->user_id);
+            insert.bind_int64(++at, order->quantity);
+            insert.bind_int64(++at, to_unix_ms(order->created_at));
+            insert.bind_int64(++at, to_unix_ms(order->expires_at));
+            insert.bind_int64(++at, to_unix_ms(order->updated_at));
+            if (order->idempotency_key.empty()) {
+                insert.bind_null(++at);
+            } else {
+                insert.bind_text(++at, order->idempotency_key);
+            }
+        }
+        insert.run();
+        rest = rest.subspan(rows.size());
+    }
+    pending_inserts.clear();
+}
+
+Statement& SqliteOrderStore::Writer::insert_orders(std::size_t rows) {
+    auto& statement = insert_statements[rows];
+    if (statement) return *statement;
+    std::string values;
+    for (std::size_t row = 0; row < rows; ++row) {
+        const auto p = static_cast<int>(row) * kInsertParametersPerRow;
+        values += fmt::format("{}(?{}, ?{}, ?{}, ?{}, 'reserved', ?{}, ?{}, ?{}, ?{})",
+                              row == 0 ? "" : ", ", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6,
+                              p + 7, p + 8);
+    }
+    statement = std::make_unique<Statement>(
+        *db, fmt::format("INSERT INTO orders ({}) VALUES {}", kOrderColumns, values));
+    return *statement;
 }
 
 void SqliteOrderStore::Writer::apply_entry(const domain::OrderTransitioned& entry) {
@@ -274,9 +316,13 @@ bool SqliteOrderStore::Writer::add_sold_by_rowid(const std::string& sale_id,
 
 void SqliteOrderStore::Writer::rollback() noexcept {
     sold_deltas.clear();
+    pending_inserts.clear();
+    for (auto& insert : insert_statements) {
+        if (insert) insert->reset();
+    }
     sale_rowids.clear();  // a sale created by the failed batch is not there any more
-    for (Statement* statement : {&begin, &commit, &upsert_sale, &insert_order, &add_sold_to_sale,
-                                 &transition, &find_sale_rowid, &add_sold_at_rowid}) {
+    for (Statement* statement : {&begin, &commit, &upsert_sale, &add_sold_to_sale, &transition,
+                                 &find_sale_rowid, &add_sold_at_rowid}) {
         statement->reset();
     }
     try {

@@ -256,6 +256,37 @@ TEST_F(SqliteOrderStoreTest, SoldLandsOnTheRightSaleAfterTheRowsMoved) {
     EXPECT_EQ(stored_sold(file_, "s2"), 4);
 }
 
+// Reservations go in by the INSERT of up to 16 rows; every other entry must still see them,
+// in journal order: here a cancel of an order reserved earlier in the same batch, in the middle
+// of 40 reservations over two sales.
+TEST_F(SqliteOrderStoreTest, ABatchOfManyReservationsKeepsJournalOrder) {
+    SqliteOrderStore store(file_);
+    store.apply(std::vector{saved(make_sale("s1", 100, 100)), saved(make_sale("s2", 100, 100))});
+    std::vector<domain::JournalEntry> batch;
+    std::vector<domain::Order> orders;
+    for (int i = 0; i < 40; ++i) {
+        orders.push_back(make_order(fmt::format("o{:02}", i), i % 2 == 0 ? "s1" : "s2",
+                                    fmt::format("u{}", i), 1 + i % 3,
+                                    i % 5 == 0 ? fmt::format("key-{}", i) : ""));
+    }
+    for (int i = 0; i < 40; ++i) {
+        batch.push_back(reserved(orders[i]));
+        if (i == 20) batch.push_back(transitioned(orders[3], OrderStatus::kCancelled));
+    }
+    store.apply(batch);
+    std::int64_t s1 = 0, s2 = 0;
+    for (int i = 0; i < 40; ++i) {
+        if (i == 3) continue;
+        (i % 2 == 0 ? s1 : s2) += 1 + i % 3;
+    }
+    EXPECT_EQ(stored_sold(file_, "s1"), s1);
+    EXPECT_EQ(stored_sold(file_, "s2"), s2);
+    EXPECT_EQ(store.load_orders("s1").size() + store.load_orders("s2").size(), 40u);
+    EXPECT_EQ(store.find_order("o03")->status, OrderStatus::kCancelled);
+    EXPECT_EQ(store.find_order("o25")->idempotency_key, "key-25");
+    EXPECT_EQ(store.find_order("o39")->quantity, 1);
+}
+
 TEST_F(SqliteOrderStoreTest, DuplicateIdempotencyKeyAndUnknownSaleAreRefused) {
     SqliteOrderStore store(file_);
     store.apply(std::vector{saved(make_sale("s1", 10, 5))});
