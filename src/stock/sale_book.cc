@@ -33,7 +33,7 @@ void SaleBook::restore(const Order& order) {
         case OrderStatus::kReserved:
             view_.reserved += order.quantity;
             units_by_user_[order.user_id] += order.quantity;
-            reserved_.emplace(order.id, order);
+            reserved_.emplace_hint(reserved_.end(), order.id, order);
             deadlines_.emplace(order.expires_at, order.id);
             break;
         case OrderStatus::kPaid:

@@ -3,7 +3,9 @@
 // worker and turns each decision's journal entry into a durable write before answering.
 #pragma once
 
+#include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <queue>
 #include <string>
@@ -56,10 +58,14 @@ private:
     using Deadline = std::pair<TimePoint, std::string>;
     SaleView view_;  // the sale and its counters
     std::unordered_map<std::string, std::int32_t> units_by_user_;  // live (reserved + paid)
-    std::unordered_map<std::string, domain::Order> reserved_;      // by order id
+    // Live reservations by order id. An ordered map: order ids begin with their time, so new
+    // ones go in at the end, and it never rehashes. A hash map's rehash of 100,000 live
+    // reservations stalled the worker for milliseconds, and the p99 of every request with it.
+    std::map<std::string, domain::Order> reserved_;
     // Every order that came with an idempotency key, by user + '\n' + key, as last known.
     std::unordered_map<std::string, domain::Order> by_idempotency_key_;
-    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+    // On a deque, which grows without moving what it holds (a vector's regrowth moved them all).
+    std::priority_queue<Deadline, std::deque<Deadline>, std::greater<>> deadlines_;
     std::optional<TimePoint> first_order_at_, last_order_at_;
 };
 
