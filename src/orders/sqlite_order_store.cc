@@ -115,12 +115,13 @@ struct SqliteOrderStore::Writer {
     void flush_inserts();
     Statement& insert_orders(std::size_t rows);
     void flush_sold();
-    bool add_sold_by_rowid(const std::string& sale_id, std::int64_t delta);
+    bool add_sold_at_known_row(const std::string& sale_id, std::int64_t delta);
+    void add_sold_by_id(const std::string& sale_id, std::int64_t delta);
     void rollback() noexcept;
 
     std::unique_ptr<Database> db;  // declared first: outlives the statements
     Statement begin, commit, upsert_sale, add_sold_to_sale, transition;
-    Statement find_sale_rowid, add_sold_at_rowid;
+    Statement add_sold_at_rowid;
     // INSERT statements of 1 to kInsertRowsMax orders, prepared when first needed.
     std::array<std::unique_ptr<Statement>, kInsertRowsMax + 1> insert_statements;
     // The batch's reservations not inserted yet (they live in the batch being applied). They
@@ -152,11 +153,10 @@ SqliteOrderStore::Writer::Writer(std::unique_ptr<Database> database)
                                    "rate_limit_per_s = excluded.rate_limit_per_s, "
                                    "rate_limit_burst = excluded.rate_limit_burst",
                                    kSaleColumns)),
-      add_sold_to_sale(*db, "UPDATE sales SET sold = sold + ?2 WHERE id = ?1"),
+      add_sold_to_sale(*db, "UPDATE sales SET sold = sold + ?2 WHERE id = ?1 RETURNING rowid"),
       transition(*db,
                  "UPDATE orders SET status = ?2, updated_at_ms = ?3 "
                  "WHERE id = ?1 AND status = 'reserved' RETURNING sale_id, quantity"),
-      find_sale_rowid(*db, "SELECT rowid FROM sales WHERE id = ?1"),
       // The id is checked as well: a VACUUM may renumber the rows of a table like this one.
       add_sold_at_rowid(*db, "UPDATE sales SET sold = sold + ?2 WHERE rowid = ?3 AND id = ?1") {}
 
@@ -284,34 +284,35 @@ void SqliteOrderStore::Writer::add_sold(const std::string& sale_id, std::int64_t
 // oversell here.
 void SqliteOrderStore::Writer::flush_sold() {
     for (const auto& [sale_id, delta] : sold_deltas) {
-        if (add_sold_by_rowid(sale_id, delta)) continue;
-        sale_rowids.erase(sale_id);  // not where it was (or never seen): find it again
-        add_sold_to_sale.bind_text(1, sale_id);
-        add_sold_to_sale.bind_int64(2, delta);
-        add_sold_to_sale.run();
-        if (db->changes() != 1) throw StoreError(fmt::format("sale {} does not exist", sale_id));
+        if (!add_sold_at_known_row(sale_id, delta)) add_sold_by_id(sale_id, delta);
     }
     sold_deltas.clear();
 }
 
-// The update through the sale's remembered row; false when no row was remembered or the row
-// there is not the sale's any more, and nothing was changed.
-bool SqliteOrderStore::Writer::add_sold_by_rowid(const std::string& sale_id,
-                                                 std::int64_t delta) {
-    auto known = sale_rowids.find(sale_id);
-    if (known == sale_rowids.end()) {
-        find_sale_rowid.bind_text(1, sale_id);
-        const bool found = find_sale_rowid.step();
-        const auto rowid = found ? find_sale_rowid.column_int64(0) : 0;
-        find_sale_rowid.reset();
-        if (!found) return false;
-        known = sale_rowids.emplace(sale_id, rowid).first;
-    }
+// The update at the sale's remembered row; false, with nothing changed, when no row is
+// remembered or the row there is not the sale's any more.
+bool SqliteOrderStore::Writer::add_sold_at_known_row(const std::string& sale_id,
+                                                     std::int64_t delta) {
+    const auto known = sale_rowids.find(sale_id);
+    if (known == sale_rowids.end()) return false;
     add_sold_at_rowid.bind_text(1, sale_id);
     add_sold_at_rowid.bind_int64(2, delta);
     add_sold_at_rowid.bind_int64(3, known->second);
     add_sold_at_rowid.run();
-    return db->changes() == 1;
+    if (db->changes() == 1) return true;
+    sale_rowids.erase(known);
+    return false;
+}
+
+// The update through the id's index, which also tells where the row is for the next batches.
+void SqliteOrderStore::Writer::add_sold_by_id(const std::string& sale_id, std::int64_t delta) {
+    add_sold_to_sale.bind_text(1, sale_id);
+    add_sold_to_sale.bind_int64(2, delta);
+    const bool found = add_sold_to_sale.step();  // the update happens here, in full
+    const auto rowid = found ? add_sold_to_sale.column_int64(0) : 0;
+    add_sold_to_sale.reset();
+    if (!found) throw StoreError(fmt::format("sale {} does not exist", sale_id));
+    sale_rowids[sale_id] = rowid;
 }
 
 void SqliteOrderStore::Writer::rollback() noexcept {
@@ -321,8 +322,8 @@ void SqliteOrderStore::Writer::rollback() noexcept {
         if (insert) insert->reset();
     }
     sale_rowids.clear();  // a sale created by the failed batch is not there any more
-    for (Statement* statement : {&begin, &commit, &upsert_sale, &add_sold_to_sale, &transition,
-                                 &find_sale_rowid, &add_sold_at_rowid}) {
+    for (Statement* statement :
+         {&begin, &commit, &upsert_sale, &add_sold_to_sale, &transition, &add_sold_at_rowid}) {
         statement->reset();
     }
     try {

@@ -136,12 +136,11 @@ Framing read_framing(std::string_view head) {
         const auto start = at + 2;
         at = head.find("\r\n", start);
         const auto line = head.substr(start, at == std::string_view::npos ? head.npos : at - start);
-        if (line.empty()) continue;
-        const char first = static_cast<char>(line.front() | 0x20);  // lower case of a letter
-        if (first == 'c' && starts_with_lower(line, kLength)) {
+        if (line.empty() || (line.front() | 0x20) != 'c') continue;  // neither C... header
+        if (starts_with_lower(line, kLength)) {
             const auto value = value_after(line, kLength.size());
             std::from_chars(value.data(), value.data() + value.size(), framing.content_length);
-        } else if (first == 'c' && starts_with_lower(line, kConnection)) {
+        } else if (starts_with_lower(line, kConnection)) {
             framing.close = value_after(line, kConnection.size()).starts_with("close");
         }
     }
@@ -246,6 +245,7 @@ private:
     Awaitable<void> hold(Connection& connection, Phase& phase);
     Awaitable<Reply> timed(Connection& connection, Phase& phase, const std::string& request,
                            Steady::time_point due, bool keep_body = false);
+    void cache_phase_requests();
     const std::string& item_request(std::int64_t item, std::string& scratch);
 
     void report(const std::vector<Phase>& phases, int verify_code);
@@ -255,8 +255,7 @@ private:
     tcp::endpoint endpoint_;
     std::string host_header_;
     std::vector<std::string> jwts_;
-    std::vector<std::string> cached_requests_;  // item_request's, by item % their count
-    std::string cached_requests_for_;           // the phase kind and path they were built for
+    std::vector<std::string> cached_requests_;  // the phase's requests, by item % their count
     std::string phase_kind_;  // get, purchase, buy_once, hold
     std::string phase_path_;
     std::int64_t next_item_ = 0;
@@ -297,19 +296,19 @@ std::string Bench::purchase_request(std::int64_t user, std::int64_t sale,
 }
 
 // Item i is user i % U buying in sale i % S, so the same lcm(U, S) requests come round again
-// and again (a GET is one request); up to kCachedRequestsMax of them are built once and
-// reused. Formatting each request anew was a tenth of this tool's instructions per request.
-const std::string& Bench::item_request(std::int64_t item, std::string& scratch) {
+// and again (a GET is one request); up to kCachedRequestsMax of them are built once per phase
+// and reused. Formatting each request anew was a tenth of this tool's instructions per request.
+void Bench::cache_phase_requests() {
     constexpr std::int64_t kCachedRequestsMax = 1 << 16;
-    const auto kind = phase_kind_ + ' ' + phase_path_;
-    if (cached_requests_for_ != kind) {
-        cached_requests_for_ = kind;
-        cached_requests_.clear();
-        const auto period = phase_kind_ == "get" ? 1 : std::lcm(options_.users, options_.sales);
-        if (period > 0 && period <= kCachedRequestsMax) {
-            cached_requests_.resize(static_cast<std::size_t>(period));
-        }
+    cached_requests_.clear();
+    const auto period = phase_kind_ == "get" ? 1 : std::lcm(options_.users, options_.sales);
+    if (period > 0 && period <= kCachedRequestsMax) {
+        cached_requests_.resize(static_cast<std::size_t>(period));
     }
+}
+
+// The phase's request for `item`: a cached one, or one built into `scratch`.
+const std::string& Bench::item_request(std::int64_t item, std::string& scratch) {
     auto build = [this](std::int64_t i) {
         if (phase_kind_ == "get") return get_request(phase_path_);
         return purchase_request(i % options_.users, i % options_.sales, "");
@@ -428,6 +427,7 @@ Phase Bench::run_phase(std::string name, double duration_s, std::int64_t items) 
     Phase phase{.name = std::move(name)};
     next_item_ = 0;
     items_ = items;
+    cache_phase_requests();
     started_ = Steady::now();
     measure_from_ = started_ + std::chrono::duration_cast<Steady::duration>(
                                    std::chrono::duration<double>(items < 0 ? options_.warmup_s : 0));
