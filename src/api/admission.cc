@@ -1,5 +1,6 @@
 #include "api/admission.h"
 
+#include <array>
 #include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
@@ -76,9 +77,26 @@ boost::json::object public_sale_json(ApiContext& context, const stock::SaleView&
     return sale;
 }
 
+namespace {
+
+// Each reason's refusal body, rendered once: a storm of refusals repeats a few bodies.
+const std::string& refusal_body(admission::Reason reason) {
+    static const auto bodies = [] {
+        std::array<std::string, admission::kReasonCount> rendered;
+        for (std::size_t i = 0; i < rendered.size(); ++i) {
+            const auto each = static_cast<admission::Reason>(i);
+            rendered[i] = error_body(admission::errc_of(each), admission::message_of(each));
+        }
+        return rendered;
+    }();
+    return bodies[static_cast<std::size_t>(reason)];
+}
+
+}  // namespace
+
 net::Response refusal_response(const admission::Verdict& verdict) {
-    auto response = error_response(admission::errc_of(verdict.reason),
-                                   admission::message_of(verdict.reason));
+    auto response =
+        error_response_with_body(admission::errc_of(verdict.reason), refusal_body(verdict.reason));
     if (verdict.retry_after_s > 0) {
         response.set(boost::beast::http::field::retry_after, std::to_string(verdict.retry_after_s));
     }

@@ -38,7 +38,7 @@ http::status status_of(Errc code) {
 
 // {"error": {"code": ..., "message": ...}}, rendered without building a json::object: most
 // answers in a flash sale are refusals.
-net::Response error_response(Errc code, std::string_view message) {
+std::string error_body(Errc code, std::string_view message) {
     constexpr std::string_view kHead = R"({"error":{"code":")";
     const std::string_view name = to_string(code);
     std::string body;
@@ -49,6 +49,10 @@ net::Response error_response(Errc code, std::string_view message) {
     body += R"(","message":)";
     append_json_string(body, message);
     body += "}}";
+    return body;
+}
+
+net::Response error_response_with_body(Errc code, std::string body) {
     auto response = json_text_response(status_of(code), std::move(body));
     if (code == Errc::kUnauthorized) response.set(http::field::www_authenticate, "Bearer");
     if (code == Errc::kNotStarted) response.reason("Too Early");
@@ -56,6 +60,10 @@ net::Response error_response(Errc code, std::string_view message) {
         response.set(http::field::retry_after, "1");
     }
     return response;
+}
+
+net::Response error_response(Errc code, std::string_view message) {
+    return error_response_with_body(code, error_body(code, message));
 }
 
 net::Response error_response(const Error& error) { return error_response(error.code, error.message); }

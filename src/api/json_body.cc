@@ -34,8 +34,8 @@ void append_json_string(std::string& out, std::string_view text) {
 
 net::Response json_text_response(boost::beast::http::status status, std::string body) {
     net::Response response{status, 11};
-    response.set(boost::beast::http::field::content_type, "application/json");
-    response.set(boost::beast::http::field::cache_control, "no-store");
+    response.insert(boost::beast::http::field::content_type, "application/json");
+    response.insert(boost::beast::http::field::cache_control, "no-store");
     response.body() = std::move(body);
     return response;
 }

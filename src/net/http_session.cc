@@ -1,18 +1,18 @@
 #include "net/http_session.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <utility>
-
-#include <array>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -23,6 +23,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "net/websocket_session.h"
 
 namespace flashsale::net::detail {
@@ -41,7 +42,7 @@ constexpr std::size_t kIdleReadBytes = 8 * 1024;
 constexpr std::size_t kDiscardReadBytes = 16 * 1024;
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 
-// Version and keep-alive follow the request; the length follows the body. An HTTP/1.1 answer
+// Version and keep-alive follow the request (write_head adds the length). An HTTP/1.1 answer
 // that keeps the connection and has no Connection field is already right: Beast's keep_alive()
 // would parse and rewrite the field anyway, on every request.
 void finish(Response& response, unsigned version, bool keep_alive) {
@@ -49,7 +50,12 @@ void finish(Response& response, unsigned version, bool keep_alive) {
     if (version != 11 || !keep_alive || response.count(http::field::connection) != 0) {
         response.keep_alive(keep_alive);
     }
-    response.prepare_payload();
+}
+
+// The head and the body as one gather write; `head` holds the head's text until the write ends.
+std::array<asio::const_buffer, 2> wire_buffers(const Response& response, std::string& head) {
+    write_head(response, head);
+    return {asio::buffer(head), asio::buffer(payload_of(response))};
 }
 
 // Shuts down sending, then reads and discards what the client still sends for up to `linger`,
@@ -128,16 +134,20 @@ private:
     };
 
     asio::awaitable<bool> wait_for_request();
-    asio::awaitable<ReadOutcome> read_request();
+    void begin_request();
     std::optional<ReadOutcome> parse_buffered();
+    asio::awaitable<ReadOutcome> read_rest();
     asio::awaitable<ReadOutcome> read_body();
     ReadOutcome classify(boost::system::error_code ec);
-    asio::awaitable<void> dispatch(const Request& request, Answer& answer);
+    std::optional<RouteMatch> route(const Request& request, Answer& answer);
     asio::awaitable<void> upgrade(Request request);
     asio::awaitable<void> refuse_upgrade(Response response, std::string_view route);
-    asio::awaitable<bool> call_handler(RouteMatch& match, const Request& request,
-                                       Response& response);
-    asio::awaitable<bool> write(Response& response, std::string_view route);
+    asio::awaitable<void> call_handler(RouteMatch& match, const Request& request,
+                                       Answer& answer);
+    enum class WriteOutcome { kDone, kPending, kFailed };
+    WriteOutcome write_now(const Response& response, std::string_view route);
+    asio::awaitable<bool> write_rest(const Response& response, std::string_view route);
+    asio::awaitable<bool> write(const Response& response, std::string_view route);
     void arm_deadline(std::chrono::milliseconds timeout);
     void disarm_deadline();
     void wait_for_deadline();
@@ -150,6 +160,8 @@ private:
     asio::steady_timer deadline_;
     beast::flat_buffer buffer_;
     std::string head_;  // the last response's status line and fields, kept for its capacity
+    // What write_now could not send at once: views of head_ and the response's body.
+    beast::buffers_suffix<std::array<asio::const_buffer, 2>> unsent_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::string remote_ip_;
     SteadyClock::time_point started_;
@@ -169,6 +181,8 @@ HttpSession::HttpSession(std::shared_ptr<ServerState> state, std::size_t worker,
       deadline_(stream_.get_executor()) {
     boost::system::error_code ec;
     remote_ip_ = stream_.socket().remote_endpoint(ec).address().to_string();
+    // Lets write() try a send at once: it then returns would_block instead of blocking.
+    stream_.socket().non_blocking(true, ec);
     state_->sessions[worker_].insert(this);
 }
 
@@ -188,12 +202,21 @@ void HttpSession::close_if_idle() {
     }
 }
 
+// The request is read, routed and answered here, with the fast paths (a request already whole
+// in the buffer, an answer the edge gives itself) outside any nested coroutine: each nested
+// coroutine costs a frame and a resumption, and a refusal is only some 15k instructions.
 asio::awaitable<void> HttpSession::serve() {
     for (;;) {
         if (!co_await wait_for_request()) {
             co_return;
         }
-        const auto outcome = co_await read_request();
+        begin_request();
+        auto parsed = parse_buffered();
+        if (!parsed) {
+            auto reading = read_rest();
+            parsed = co_await std::move(reading);
+        }
+        const auto outcome = *parsed;
         if (outcome == ReadOutcome::kClose) {
             co_return;
         }
@@ -211,12 +234,19 @@ asio::awaitable<void> HttpSession::serve() {
                 co_return;
             }
             keep_alive = request.keep_alive();
-            co_await dispatch(request, answer);
+            if (auto match = route(request, answer)) {
+                auto handling = call_handler(*match, request, answer);
+                co_await std::move(handling);
+            }
         }
         keep_alive = keep_alive && !answer.close && !state_->draining.load();
         finish(answer.response, version, keep_alive);
-        const bool written = co_await write(answer.response, answer.route);
-        if (!written) {
+        auto written = write_now(answer.response, answer.route);  // write(), without its frame
+        if (written == WriteOutcome::kPending) {
+            auto writing = write_rest(answer.response, answer.route);
+            written = co_await std::move(writing) ? WriteOutcome::kDone : WriteOutcome::kFailed;
+        }
+        if (written == WriteOutcome::kFailed) {
             co_return;
         }
         if (!keep_alive) {
@@ -247,17 +277,18 @@ asio::awaitable<bool> HttpSession::wait_for_request() {
     co_return true;
 }
 
-// Header and body, bounded by request_timeout. The deadline is a timer of our own that
-// cancels the reads: tcp_stream's own timeout would close the socket before a 408 is written.
-asio::awaitable<HttpSession::ReadOutcome> HttpSession::read_request() {
+void HttpSession::begin_request() {
     started_ = SteadyClock::now();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
         state_->limits.header_max_bytes, std::numeric_limits<std::uint32_t>::max())));
     parser_->body_limit(state_->limits.body_max_bytes);
-    if (auto parsed = parse_buffered()) {
-        co_return *parsed;
-    }
+}
+
+// What parse_buffered left: the rest of the header and the body, bounded by request_timeout.
+// The deadline is a timer of our own that cancels the reads: tcp_stream's own timeout would
+// close the socket before a 408 is written.
+asio::awaitable<HttpSession::ReadOutcome> HttpSession::read_rest() {
     arm_deadline(state_->limits.request_timeout);
     if (!parser_->is_header_done()) {
         auto [ec, bytes] =
@@ -336,8 +367,9 @@ HttpSession::ReadOutcome HttpSession::classify(boost::system::error_code ec) {
     return ReadOutcome::kClose;  // reset, aborted and other socket errors
 }
 
-// Fills the answer in place. The request lives in serve's frame until the answer is written.
-asio::awaitable<void> HttpSession::dispatch(const Request& request, Answer& answer) {
+// The match for the handler to answer, or empty when the edge answers by itself: then
+// `answer` holds that answer. The request lives in serve's frame until the answer is written.
+std::optional<RouteMatch> HttpSession::route(const Request& request, Answer& answer) {
     const std::string_view target(request.target().data(), request.target().size());
     RouteMatch match = state_->router.match(request.method(), target);
     const unsigned version = request.version();
@@ -347,26 +379,22 @@ asio::awaitable<void> HttpSession::dispatch(const Request& request, Answer& answ
     switch (match.outcome) {
         case RouteMatch::Outcome::kBadRequest:
             answer_error(ProtocolError::kBadRequest, kUnmatched, true);
-            co_return;
+            return std::nullopt;
         case RouteMatch::Outcome::kNotFound:
             answer_error(ProtocolError::kNotFound, kUnmatched, false);
-            co_return;
+            return std::nullopt;
         case RouteMatch::Outcome::kMethodNotAllowed:
             answer_error(ProtocolError::kMethodNotAllowed, kUnmatched, false);
             answer.response.set(http::field::allow, match.allow);
-            co_return;
+            return std::nullopt;
         case RouteMatch::Outcome::kFound:
             break;
     }
     if (match.upgrade != nullptr) {
         answer_error(ProtocolError::kUpgradeRequired, match.pattern, false);
-        co_return;
+        return std::nullopt;
     }
-    answer.route = match.pattern;
-    auto handling = call_handler(match, request, answer.response);
-    if (!co_await std::move(handling)) {
-        answer.response = state_->error_response(ProtocolError::kInternal, version);
-    }
+    return match;
 }
 
 // The connection becomes a WebSocket, or gets the refusal and is closed: after an upgrade
@@ -412,32 +440,57 @@ asio::awaitable<void> HttpSession::refuse_upgrade(Response response, std::string
     if (written) co_await linger_and_close(stream_, state_->limits.linger_timeout);
 }
 
-// False when the handler threw: the caller answers 500 and the connection stays usable.
-asio::awaitable<bool> HttpSession::call_handler(RouteMatch& match, const Request& request,
-                                                Response& response) {
+// A handler that throws is answered 500, and the connection stays usable.
+asio::awaitable<void> HttpSession::call_handler(RouteMatch& match, const Request& request,
+                                                Answer& answer) {
+    answer.route = match.pattern;
     RequestContext context{request, std::move(match.params), match.pattern, remote_ip_, worker_};
     try {
         auto handling = (*match.handler)(std::move(context));
-        response = co_await std::move(handling);
-        co_return true;
+        answer.response = co_await std::move(handling);
+        co_return;
     } catch (const std::exception& e) {
         spdlog::error("handler for {} threw: {}", match.pattern, e.what());
     } catch (...) {
         spdlog::error("handler for {} threw a non-standard exception", match.pattern);
     }
-    co_return false;
+    answer.response = state_->error_response(ProtocolError::kInternal, request.version());
 }
 
-// One gather write of the head and the body, bounded by request_timeout.
-asio::awaitable<bool> HttpSession::write(Response& response, std::string_view route) {
-    write_head(response, head_);
-    const std::array<asio::const_buffer, 2> wire{asio::buffer(head_),
-                                                 asio::buffer(response.body())};
+// Most answers fit the socket's send buffer, so a non-blocking send writes them at once; only
+// what is left goes through an asynchronous write (write_rest). That write's round trip
+// through the reactor and the io_context cost more than the send did. The answer is reported
+// once it is all sent, or has failed.
+HttpSession::WriteOutcome HttpSession::write_now(const Response& response,
+                                                 std::string_view route) {
+    const auto wire = wire_buffers(response, head_);
+    boost::system::error_code ec;
+    const std::size_t sent = stream_.socket().write_some(wire, ec);
+    if (ec == asio::error::would_block || (!ec && sent < asio::buffer_size(wire))) {
+        unsent_ = beast::buffers_suffix<std::array<asio::const_buffer, 2>>(wire);
+        unsent_.consume(sent);
+        return WriteOutcome::kPending;
+    }
+    state_->report(route, response.result_int(), SteadyClock::now() - started_);
+    return ec ? WriteOutcome::kFailed : WriteOutcome::kDone;
+}
+
+// The rest of a write_now, bounded by request_timeout; false when it failed.
+asio::awaitable<bool> HttpSession::write_rest(const Response& response, std::string_view route) {
     arm_deadline(state_->limits.request_timeout);
-    auto [ec, bytes] = co_await asio::async_write(stream_.socket(), wire, kAwaitable);
+    auto [ec, bytes] = co_await asio::async_write(stream_.socket(), unsent_, kAwaitable);
     disarm_deadline();
     state_->report(route, response.result_int(), SteadyClock::now() - started_);
     co_return !ec;
+}
+
+asio::awaitable<bool> HttpSession::write(const Response& response, std::string_view route) {
+    const auto written = write_now(response, route);
+    if (written != WriteOutcome::kPending) {
+        co_return written == WriteOutcome::kDone;
+    }
+    auto writing = write_rest(response, route);
+    co_return co_await std::move(writing);
 }
 
 // Our own timer rather than tcp_stream's (the session arms that one only to linger): it closes the
@@ -449,7 +502,7 @@ asio::awaitable<bool> HttpSession::write(Response& response, std::string_view ro
 // per request (the keep-alive wait, then the write) cost more CPU than routing the request did.
 void HttpSession::arm_deadline(std::chrono::milliseconds timeout) {
     timed_out_ = false;
-    deadline_at_ = SteadyClock::now() + timeout;
+    deadline_at_ = steady_now_upper_bound() + timeout;
     if (!deadline_waiting_ || deadline_at_ < deadline_.expiry()) {
         wait_for_deadline();
     }
@@ -556,8 +609,10 @@ asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state, tcp:
     beast::tcp_stream stream(std::move(socket));
     Response response = state->error_response(ProtocolError::kTooManyConnections, kVersion);
     finish(response, kVersion, false);
+    std::string head;
+    const auto wire = wire_buffers(response, head);
     stream.expires_after(state->limits.request_timeout);
-    auto [ec, bytes] = co_await http::async_write(stream, response, kAwaitable);
+    auto [ec, bytes] = co_await asio::async_write(stream, wire, kAwaitable);
     state->report(kUnmatched, response.result_int(), std::chrono::nanoseconds{0});
     if (!ec) {
         co_await linger_and_close(stream, state->limits.linger_timeout);

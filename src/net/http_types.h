@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/container/small_vector.hpp>
 
 namespace flashsale::net {
 
@@ -20,8 +22,14 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // Values captured by {name} segments of a route pattern, percent-decoded, in pattern order.
+// Names are views of the router's patterns; values are views of the request's target, or of
+// `decoded` when the target had escapes. Both stay valid while the handler runs (see
+// RequestContext); a capture was a copy, and an allocation, on every request before.
 struct RouteParams {
-    std::vector<std::pair<std::string, std::string>> values;
+    boost::container::small_vector<std::pair<std::string_view, std::string_view>, 2> values;
+    // The decoded segments of an escaped target, on the heap so that moving the params leaves
+    // the views pointing at them; null for a plain target.
+    std::unique_ptr<std::vector<std::string>> decoded;
 
     // "" when the pattern has no such capture.
     std::string_view get(std::string_view name) const {
@@ -72,6 +80,12 @@ std::string_view to_string(ProtocolError error);
 // goes on the wire before the body. The session writes it and the body in one gather write,
 // which costs a fraction of Beast's serializer for the small answers that are most of the
 // traffic (the profile of the refusal path showed ~8% in the serializer's buffer iteration).
+// Content-Length is written here from the body, as Beast's prepare_payload would set it, so
+// that no response stores it as a field; a Content-Length or Transfer-Encoding field set by a
+// handler is ignored. Statuses that never carry a body (1xx, 204, 304) get no Content-Length.
 void write_head(const Response& response, std::string& out);
+
+// What goes on the wire after the head: the body, or nothing for a status that has none.
+std::string_view payload_of(const Response& response);
 
 }  // namespace flashsale::net

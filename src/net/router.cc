@@ -76,17 +76,20 @@ bool split_plain_target(std::string_view target, PathSegments& segments) {
     return true;
 }
 
-// Any valid origin-form target, its segments percent-decoded into `decoded`.
-bool split_encoded_target(std::string_view target, std::vector<std::string>& decoded,
+// Any valid origin-form target, its segments percent-decoded into `decoded`, which the
+// segments then view.
+bool split_encoded_target(std::string_view target,
+                          std::unique_ptr<std::vector<std::string>>& decoded,
                           PathSegments& segments) {
     const auto url = boost::urls::parse_origin_form(target);
     if (!url) {
         return false;
     }
+    decoded = std::make_unique<std::vector<std::string>>();
     for (auto segment : url->segments()) {
-        decoded.push_back(std::move(segment));
+        decoded->push_back(std::move(segment));
     }
-    segments.assign(decoded.begin(), decoded.end());
+    segments.assign(decoded->begin(), decoded->end());
     return true;
 }
 
@@ -165,7 +168,7 @@ RouteParams Router::capture(const Route& route, const PathSegments& path) {
 RouteMatch Router::match(http::verb method, std::string_view target) const {
     RouteMatch result;
     PathSegments path;
-    std::vector<std::string> decoded;  // holds the segments when the target had escapes
+    std::unique_ptr<std::vector<std::string>> decoded;  // set when the target had escapes
     if (!split_plain_target(target, path) && !split_encoded_target(target, decoded, path)) {
         result.outcome = RouteMatch::Outcome::kBadRequest;
         return result;
@@ -201,6 +204,7 @@ RouteMatch Router::match(http::verb method, std::string_view target) const {
     }
     result.pattern = best->pattern;
     result.params = capture(*best, path);
+    result.params.decoded = std::move(decoded);
     return result;
 }
 

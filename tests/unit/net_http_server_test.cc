@@ -69,6 +69,31 @@ asio::awaitable<Response> throws(RequestContext) {
     co_return text("unreachable");
 }
 
+constexpr std::size_t kBigBodyBytes = 8 * 1024 * 1024;  // far more than a socket's buffers
+
+// A body the socket cannot take at once, with a pattern that shows a lost or repeated part.
+std::string big_body() {
+    std::string body(kBigBodyBytes, ' ');
+    for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 23);
+    return body;
+}
+
+asio::awaitable<Response> big(RequestContext) { co_return text(big_body()); }
+
+// A handler's own Content-Length is not what goes on the wire: the body's length is.
+asio::awaitable<Response> wrong_length(RequestContext) {
+    auto response = text("abc");
+    response.set(http::field::content_length, "999");
+    co_return response;
+}
+
+// 204 carries no body, whatever the handler put there.
+asio::awaitable<Response> no_content(RequestContext) {
+    auto response = text("ignored");
+    response.result(http::status::no_content);
+    co_return response;
+}
+
 Response test_error_response(ProtocolError error, unsigned version) {
     static const std::pair<ProtocolError, http::status> kStatuses[] = {
         {ProtocolError::kBadRequest, http::status::bad_request},
@@ -116,6 +141,9 @@ protected:
         router.add(http::verb::get, "/delay/{ms}", delay);
         router.add(http::verb::get, "/slow", slow);
         router.add(http::verb::get, "/throw", throws);
+        router.add(http::verb::get, "/big", big);
+        router.add(http::verb::get, "/wrong-length", wrong_length);
+        router.add(http::verb::get, "/no-content", no_content);
         HttpHooks hooks;
         hooks.error_response = test_error_response;
         hooks.on_response = [this](std::string_view route, unsigned status,
@@ -479,6 +507,48 @@ TEST_F(HttpServerTest, Http10KeepAliveRequestGetsConnectionKeepAliveAndStaysOpen
         EXPECT_EQ(reply.response[http::field::connection], "keep-alive");
         EXPECT_EQ(reply.response.body(), "hello");
     }
+}
+
+// The answer does not fit the socket's buffers while the client is not reading, so most of it
+// goes out by the asynchronous write; it must arrive whole, and the connection stay usable.
+TEST_F(HttpServerTest, AnswerLargerThanTheSocketBuffersArrivesWholeOnAKeptConnection) {
+    start();
+    NetTestClient client(port());
+    ASSERT_FALSE(client.send(NetTestClient::make_request(http::verb::get, "/big")));
+    std::this_thread::sleep_for(100ms);  // the server's send fills the buffers and waits
+    const auto reply = client.read();
+    ASSERT_FALSE(reply.error) << reply.error.message();
+    EXPECT_EQ(reply.response.body().size(), kBigBodyBytes);
+    EXPECT_TRUE(reply.response.body() == big_body());
+    const auto next = client.get("/hello");
+    ASSERT_FALSE(next.error);
+    EXPECT_EQ(next.response.body(), "hello");
+    const auto seen = records(2);
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0].route, "/big");
+    EXPECT_EQ(seen[0].status, 200u);
+}
+
+TEST_F(HttpServerTest, ContentLengthIsTheBodysAndA204SendsNeitherLengthNorBody) {
+    start();
+    NetTestClient client(port());
+    ASSERT_FALSE(client.write(
+        "GET /wrong-length HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /no-content HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    const auto wire = client.read_until_closed().bytes;
+    const auto second = wire.find("HTTP/1.1 204");
+    const auto third = wire.find("HTTP/1.1 200", 1);
+    ASSERT_NE(second, std::string::npos) << wire;
+    ASSERT_NE(third, std::string::npos) << wire;
+    const std::string first_answer = wire.substr(0, second);
+    const std::string no_content_answer = wire.substr(second, third - second);
+    EXPECT_NE(first_answer.find("Content-Length: 3\r\n"), std::string::npos) << first_answer;
+    EXPECT_EQ(first_answer.find("999"), std::string::npos) << first_answer;
+    EXPECT_TRUE(first_answer.ends_with("\r\n\r\nabc")) << first_answer;
+    EXPECT_EQ(no_content_answer.find("Content-Length"), std::string::npos) << no_content_answer;
+    EXPECT_TRUE(no_content_answer.ends_with("\r\n\r\n")) << no_content_answer;
+    EXPECT_TRUE(wire.ends_with("\r\n\r\nhello")) << wire;
 }
 
 TEST(HttpServerListen, ThrowsWhenThePortIsTaken) {

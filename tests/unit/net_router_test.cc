@@ -119,8 +119,9 @@ TEST(NetRouter, PlainTargetsMatchLikeTheirEscapedSpelling) {
          {"/", "/?q=1", "/api/v1/sales/7", "/api/v1/sales/a-b_c.d~e!$&'()*+,;=:@/purchase",
           "/api/v1/sales/7?x=1&y=/?", "/api/v1/sales/1/", "/api//v1/sales", "/api/v1/sales/./x",
           "/api/v1/sales/../purchase", "/a/b/c", "/nope"}) {
+        const std::string escaped_target = escape_path_letters(target);  // the params view it
         const auto plain = router.match(verb::post, target);
-        const auto escaped = router.match(verb::post, escape_path_letters(target));
+        const auto escaped = router.match(verb::post, escaped_target);
         EXPECT_EQ(plain.outcome, escaped.outcome) << target;
         EXPECT_EQ(plain.pattern, escaped.pattern) << target;
         EXPECT_EQ(plain.params.values, escaped.params.values) << target;
@@ -129,6 +130,14 @@ TEST(NetRouter, PlainTargetsMatchLikeTheirEscapedSpelling) {
     EXPECT_EQ(router.match(verb::post, "/api/v1/sales/a-b_c.d~e!$&'()*+,;=:@/purchase")
                   .params.get("id"),
               "a-b_c.d~e!$&'()*+,;=:@");
+}
+
+// The params of an escaped target view the match's own decoded copies, which move with it.
+TEST(NetRouter, DecodedParamsSurviveMovingTheMatch) {
+    const Router router = make_router();
+    auto match = router.match(verb::post, "/api/v1/sales/%61b%2Fc/purchase");
+    const auto moved = std::move(match);
+    EXPECT_EQ(moved.params.get("id"), "ab/c");
 }
 
 TEST(NetRouter, PatternStorageSurvivesMovingTheRouter) {
