@@ -47,10 +47,10 @@ public:
     // A WebSocket endpoint: GET requests to it must ask for an upgrade.
     void add_websocket(std::string pattern, UpgradeHandler upgrade);
 
-    // The params view `target` (or the match's own decoded copies), so the caller keeps the
-    // target alive while it reads them.
     // Matches the target's path (the query is ignored; segments are percent-decoded). Where
     // several patterns match, the one with a literal at the first differing segment wins.
+    // The params view `target` (or the match's own decoded copies), so the caller keeps the
+    // target alive while it reads them.
     RouteMatch match(boost::beast::http::verb method, std::string_view target) const;
 
     std::size_t size() const { return routes_.size(); }
