@@ -8,6 +8,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -179,6 +180,19 @@ protected:
         }
         std::lock_guard lock(mutex_);
         return records_;
+    }
+
+    // After an unusual answer on `client`'s connection: the connection still serves, and that
+    // answer was the first one reported, as `route` with `status`.
+    void expect_still_serving_after(NetTestClient& client, std::string_view route,
+                                    unsigned status) {
+        const auto next = client.get("/hello");
+        ASSERT_FALSE(next.error);
+        EXPECT_EQ(next.response.body(), "hello");
+        const auto seen = records(2);
+        ASSERT_EQ(seen.size(), 2u);
+        EXPECT_EQ(seen[0].route, route);
+        EXPECT_EQ(seen[0].status, status);
     }
 
     std::uint16_t port() const { return server_->port(); }
@@ -419,13 +433,7 @@ TEST_F(HttpServerTest, ThrowingHandlerGets500AndTheConnectionStillWorks) {
     EXPECT_EQ(failed.response.result(), http::status::internal_server_error);
     EXPECT_EQ(failed.response.body(), "error:internal");
     EXPECT_TRUE(failed.response.keep_alive());
-    const auto next = client.get("/hello");
-    ASSERT_FALSE(next.error);
-    EXPECT_EQ(next.response.body(), "hello");
-    const auto seen = records(2);
-    ASSERT_EQ(seen.size(), 2u);
-    EXPECT_EQ(seen[0].route, "/throw");
-    EXPECT_EQ(seen[0].status, 500u);
+    expect_still_serving_after(client, "/throw", 500u);
 }
 
 TEST_F(HttpServerTest, DrainFinishesInFlightRequestsAndClosesIdleConnections) {
@@ -520,13 +528,7 @@ TEST_F(HttpServerTest, AnswerLargerThanTheSocketBuffersArrivesWholeOnAKeptConnec
     ASSERT_FALSE(reply.error) << reply.error.message();
     EXPECT_EQ(reply.response.body().size(), kBigBodyBytes);
     EXPECT_TRUE(reply.response.body() == big_body());
-    const auto next = client.get("/hello");
-    ASSERT_FALSE(next.error);
-    EXPECT_EQ(next.response.body(), "hello");
-    const auto seen = records(2);
-    ASSERT_EQ(seen.size(), 2u);
-    EXPECT_EQ(seen[0].route, "/big");
-    EXPECT_EQ(seen[0].status, 200u);
+    expect_still_serving_after(client, "/big", 200u);
 }
 
 TEST_F(HttpServerTest, ContentLengthIsTheBodysAndA204SendsNeitherLengthNorBody) {
