@@ -71,59 +71,68 @@ local function refuse(keys, code, counter)
     return {code}
 end
 
--- The sale fields a reservation reads. Every call into Redis costs microseconds, so reserve
--- reads only these (not the whole hash) and writes the sale hash once.
+-- The sale fields a reservation reads, in the order reserve names them. Every call into Redis
+-- and every Lua table costs microseconds (a reservation was ~58 us of Redis's time, most of it
+-- such overhead), so reserve reads only these, into locals, and writes the sale hash once.
 local kReserveFields = {'state', 'stock', 'limit', 'start', 'end', 'ttl', 'reserved', 'paid',
                         'paused', 'id', 'first_order', 'seq'}
 
-local function load_for_reserve(key)
-    local values = redis.call('HMGET', key, unpack(kReserveFields))
-    local sale = {}
-    for i, name in ipairs(kReserveFields) do sale[name] = values[i] or nil end  -- false: missing
-    return with_numbers(sale)
+-- A hash field read as a number; a missing one (false) is 0.
+local function number(text)
+    return tonumber(text or '0')
 end
 
--- The order as JSON, the same document cjson.encode makes. Integers are formatted as integers
--- (cjson formats every number as a double, which costs more than the rest of the encoding).
+-- `text` as a JSON string. Printable ASCII without quote or backslash needs no escaping, which
+-- spares cjson.encode (its call and buffer) for the ids that nearly always are such text.
+local function json_string(text)
+    if not string.find(text, '[^ !#-%[%]-~]') then return '"' .. text .. '"' end
+    return cjson.encode(text)
+end
+
+-- The order as JSON, the same document cjson.encode makes but for the escaping of '/'.
+-- Integers are formatted as integers (cjson formats every number as a double).
 local function order_json(order)
     return string.format('{"id":%s,"sale":%s,"user":%s,"quantity":%d,"status":"reserved",'
                          .. '"created":%d,"expires":%d,"updated":%d,"key":%s}',
-                         cjson.encode(order.id), cjson.encode(order.sale),
-                         cjson.encode(order.user), order.quantity, order.created,
-                         order.expires, order.updated, cjson.encode(order.key))
+                         json_string(order.id), json_string(order.sale), json_string(order.user),
+                         order.quantity, order.created, order.expires, order.updated,
+                         json_string(order.key))
 end
 
 -- ARGV: user, quantity, idempotency key ('' for none), new order id.
 local function reserve(keys, args)
     local user, quantity, key, order_id = args[1], tonumber(args[2]), args[3], args[4]
-    local sale = load_for_reserve(keys[1])
-    if sale.state ~= 'ready' then return {'not_ready'} end  -- also when the hash is missing
+    local state, stock, limit, starts, ends, ttl, reserved, paid, paused, sale_id, first_order,
+          seq = unpack(redis.call('HMGET', keys[1], unpack(kReserveFields)))
+    if state ~= 'ready' then return {'not_ready'} end  -- also when the hash is missing
     if key ~= '' then
         local existing = redis.call('HGET', keys[3], user .. '\n' .. key)
         if existing then return {'ok', redis.call('HGET', keys[4], existing)} end
     end
     local now = now_ms()
-    if now < sale.start then return refuse(keys, 'not_started', 'refused_not_started') end
-    if now >= sale['end'] then return refuse(keys, 'ended', 'refused_ended') end
-    if sale.paused == '1' then return refuse(keys, 'paused', 'refused_not_started') end
-    local held = tonumber(redis.call('HGET', keys[2], user) or '0')
-    if held + quantity > sale.limit then
+    if now < number(starts) then return refuse(keys, 'not_started', 'refused_not_started') end
+    if now >= number(ends) then return refuse(keys, 'ended', 'refused_ended') end
+    if paused == '1' then return refuse(keys, 'paused', 'refused_not_started') end
+    local held = number(redis.call('HGET', keys[2], user))
+    if held + quantity > number(limit) then
         return refuse(keys, 'limit_reached', 'refused_limit_reached')
     end
-    if quantity > sale.stock - sale.reserved - sale.paid then
+    reserved = number(reserved)
+    if quantity > number(stock) - reserved - number(paid) then
         return refuse(keys, 'sold_out', 'refused_sold_out')
     end
-    local order = {id = order_id, sale = sale.id, user = user, quantity = quantity,
-                   created = now, expires = now + sale.ttl * 1000, updated = now, key = key}
-    local json = order_json(order)
-    local now_text, seq = string.format('%d', now), string.format('%d', sale.seq + 1)
+    local expires = now + number(ttl) * 1000
+    local json = order_json({id = order_id, sale = sale_id or '', user = user,
+                             quantity = quantity, created = now, expires = expires,
+                             updated = now, key = key})
+    local now_text, next_seq = string.format('%d', now), string.format('%d', number(seq) + 1)
     redis.call('HSET', keys[4], order_id, json)
     redis.call('HINCRBY', keys[2], user, quantity)
-    redis.call('ZADD', keys[5], string.format('%d', order.expires), order_id)
+    redis.call('ZADD', keys[5], string.format('%d', expires), order_id)
     if key ~= '' then redis.call('HSET', keys[3], user .. '\n' .. key, order_id) end
-    redis.call('HSET', keys[1], 'reserved', string.format('%d', sale.reserved + quantity),
-               'last_order', now_text, 'seq', seq, 'first_order', sale.first_order or now_text)
-    append_event(keys, seq, 'reserved', json)
+    redis.call('HSET', keys[1], 'reserved', string.format('%d', reserved + quantity),
+               'last_order', now_text, 'seq', next_seq, 'first_order', first_order or now_text)
+    append_event(keys, next_seq, 'reserved', json)
     return {'ok', json}
 end
 
